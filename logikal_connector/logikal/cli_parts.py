@@ -1,0 +1,102 @@
+"""`./logikal parts FILE [--elevation GUID | --name NAME] [--json] [--max-mb N]`
+
+Parses a parts-list file (raw SQLite, base64 text as the API delivers it, or the JSON envelope) and prints
+a readable summary, or one JSON object with `--json`. Any problem prints ONE line on stderr, exit status 2.
+"""
+
+import argparse
+import json
+import sys
+
+from .exceptions import PartsListError
+from .partslist import decode_parts_payload, parse_parts_list
+
+EXIT_INVALID = 2
+
+
+class _UsageError(Exception):
+    pass
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):
+        raise _UsageError(message)
+
+
+def _argument_parser():
+    parser = _Parser(prog="logikal parts", description="Parse a LogiKal parts-list SQLite file.")
+    parser.add_argument("file", help="SQLite file, base64 text or JSON envelope ('-' reads stdin)")
+    which = parser.add_mutually_exclusive_group()
+    which.add_argument("--elevation", metavar="GUID", help="elevation GUID to extract")
+    which.add_argument("--name", metavar="NAME", help="exact elevation name to extract")
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
+    parser.add_argument("--max-mb", type=float, default=20.0, metavar="N", help="size cap in MB (default 20)")
+    return parser
+
+
+def main(argv):
+    try:
+        args = _argument_parser().parse_args(argv)
+        if args.max_mb <= 0:
+            raise _UsageError("--max-mb must be positive")
+        max_bytes = int(args.max_mb * 1024 * 1024)
+        data = decode_parts_payload(_read(args.file, max_bytes), max_bytes)
+        parts = parse_parts_list(data, elevation_id=args.elevation, elevation_name=args.name,
+                                 max_bytes=max_bytes)
+    except _UsageError as exc:
+        return _fail(f"usage: {exc}")
+    except PartsListError as exc:
+        return _fail(f"invalid parts list: {exc}")
+    except OSError as exc:
+        return _fail(f"cannot read {exc.filename or 'input'}: {exc.strerror or exc}")
+    if args.json:
+        print(json.dumps(parts.as_dict(), ensure_ascii=False, indent=2))
+    else:
+        print(_summary(parts))
+    return 0
+
+
+def _read(path, max_bytes):
+    """The file's bytes; a generous cap (base64 is 4/3 larger) stops a huge file before it is read whole."""
+    limit = max_bytes * 4 // 3 + 1024 * 1024
+    if path == "-":
+        return sys.stdin.buffer.read(limit + 1)
+    with open(path, "rb") as handle:
+        return handle.read(limit + 1)
+
+
+def _fail(message):
+    print("logikal parts: " + " ".join(message.split()), file=sys.stderr)
+    return EXIT_INVALID
+
+
+def _summary(parts):
+    info = parts.elevation
+    lines = [
+        f"sha256        {parts.sha256}",
+        f"description   {info.auto_description or '-'}",
+        f"short         {info.auto_description_short or '-'}",
+        f"size          {_measure(info.width, info.width_unit)} x {_measure(info.height, info.height_unit)}",
+        f"weight        {_measure(info.weight, info.weight_unit)}",
+        f"area          {_measure(info.area, info.area_unit)}",
+        f"system        {info.system_code or '-'}  {info.system_name or '-'}  ({info.system_long_name or '-'})",
+        f"base colour   {info.color_base or '-'}",
+        f"glass lines   {len(parts.glass)}",
+    ]
+    lines += [f"  {g.glass_id:>4}  {_num(g.width)} x {_num(g.height)} mm  {_num(g.area)} m²  x{_num(g.quantity)}"
+              f"  {g.name or ''}" for g in parts.glass]
+    articles = [line for line in parts.bom if line.kind == "article"]
+    lines.append(f"BOM lines     {len(parts.bom)} ({len(articles)} articles, {len(parts.bom) - len(articles)} profiles)")
+    lines += [f"  {b.kind:<8} {b.code or '':<14} x{_num(b.quantity):<6} {_num(b.length) + ' mm' if b.length else '':<10}"
+              f" {_num(b.price):>9}  {b.description or ''}" for b in parts.bom]
+    if parts.missing_tables:
+        lines.append(f"missing       {', '.join(parts.missing_tables)} (no such table in the file)")
+    return "\n".join(lines)
+
+
+def _measure(value, unit):
+    return "-" if value is None else f"{_num(value)} {unit or ''}".rstrip()
+
+
+def _num(value):
+    return "-" if value is None else f"{value:g}"
