@@ -28,7 +28,7 @@ VARIANTS = ("production", "legacy")
 WEIGHT_PER_M2 = 32.0
 DEFAULT_SIZE_MM = 1000.0
 REAL_MIN_BYTES = 716_800
-REAL_MAX_BYTES = 1_700_000
+REAL_MAX_BYTES = 1_690_000
 PAGE_SIZE = {"real": 4096, "small": 1024}
 
 ENRICHMENT_FIELDS = (
@@ -426,9 +426,9 @@ def _pad_to_target(connection, plans):
     bar = 0
     while _file_size(connection) < target:
         connection.execute("BEGIN")
-        _insert(connection, PADDING_TABLE, [_cut_row(guid, bar + i, rng) for i in range(500)])
+        _insert(connection, PADDING_TABLE, [_cut_row(guid, bar + i, rng) for i in range(100)])
         connection.execute("COMMIT")
-        bar += 500
+        bar += 100
 
 
 def _cut_row(guid, bar, rng):

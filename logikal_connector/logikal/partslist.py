@@ -378,7 +378,7 @@ def _find_elevation(reader, table, elevation_id, elevation_name):
     columns.update({f"id:{column}": column for column in _present(reader, table, ELEVATION_ID_COLUMNS)})
     fields = list(columns)
     rows = [dict(zip(fields, values)) for values in reader.rows(table, [columns[f] for f in fields])]
-    row = _match_elevation(rows, table, _guid_column(rows, columns), elevation_id, elevation_name)
+    row = _match_elevation(rows, table, columns, elevation_id, elevation_name)
     own = _row_keys(row)
     others = set().union(*(_row_keys(other) for other in rows if other is not row)) - own
     return row, others
@@ -404,7 +404,8 @@ def _row_keys(row):
     return {_ref_key(value) for field, value in row.items() if field.startswith("id:")} - {None}
 
 
-def _match_elevation(rows, table, guid_column, elevation_id, elevation_name):
+def _match_elevation(rows, table, columns, elevation_id, elevation_name):
+    guid_column = _guid_column(rows, columns)
     if elevation_id is not None and guid_column:
         wanted = _requested_guid(elevation_id, table, guid_column)
         field = f"id:{guid_column}"
@@ -412,7 +413,7 @@ def _match_elevation(rows, table, guid_column, elevation_id, elevation_name):
                        f"elevation id {wanted}")
     if elevation_name is not None:
         wanted = str(elevation_name).strip()
-        return _single(rows, lambda row: _plain_name(row["name"]) == wanted, table, "Name",
+        return _single(rows, lambda row: _plain_name(row["name"]) == wanted, table, columns["name"],
                        f"elevation name {_clip(wanted, 80)!r}")
     if elevation_id is not None:
         raise PartsListMissingColumn(
