@@ -1,0 +1,76 @@
+"""Odoo-free core of the LogiKal connector: HTTP client, session navigation, records, parts-list parsing.
+
+Nothing in this package imports `odoo`; inside Odoo it is `odoo.addons.logikal_connector.logikal`, outside it
+is importable as `logikal`.
+"""
+
+import logging
+
+from .client import LogikalClient
+from .exceptions import (
+    LogikalAuthError,
+    LogikalBadRequest,
+    LogikalConflict,
+    LogikalError,
+    LogikalForbidden,
+    LogikalNavigationError,
+    LogikalNotFound,
+    LogikalProtocolError,
+    LogikalTimeout,
+    LogikalTransientError,
+    LogikalWrongContext,
+    PartsListCorrupt,
+    PartsListElevationNotFound,
+    PartsListError,
+    PartsListMissingColumn,
+    PartsListMissingTable,
+    PartsListNotSqlite,
+    PartsListTooLarge,
+)
+from .records import (
+    NULL_GUID,
+    Directory,
+    Elevation,
+    Phase,
+    Project,
+    Surface,
+    epoch_to_utc,
+    normalize_guid,
+)
+from .session import LogikalSession, NavigationRules
+from .stats import CallStats
+
+logging.getLogger(__name__).addHandler(logging.NullHandler())
+
+__all__ = [
+    "NULL_GUID",
+    "CallStats",
+    "Directory",
+    "Elevation",
+    "LogikalAuthError",
+    "LogikalBadRequest",
+    "LogikalClient",
+    "LogikalConflict",
+    "LogikalError",
+    "LogikalForbidden",
+    "LogikalNavigationError",
+    "LogikalNotFound",
+    "LogikalProtocolError",
+    "LogikalSession",
+    "LogikalTimeout",
+    "LogikalTransientError",
+    "LogikalWrongContext",
+    "NavigationRules",
+    "PartsListCorrupt",
+    "PartsListElevationNotFound",
+    "PartsListError",
+    "PartsListMissingColumn",
+    "PartsListMissingTable",
+    "PartsListNotSqlite",
+    "PartsListTooLarge",
+    "Phase",
+    "Project",
+    "Surface",
+    "epoch_to_utc",
+    "normalize_guid",
+]
