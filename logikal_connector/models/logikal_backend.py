@@ -1,0 +1,175 @@
+import logging
+from urllib.parse import urlsplit
+
+from odoo import _, api, fields, models
+from odoo.exceptions import UserError, ValidationError
+
+from ..logikal import LogikalClient, LogikalError, LogikalSession
+
+_logger = logging.getLogger(__name__)
+
+
+class LogikalBackend(models.Model):
+    """One LogiKal (MBIOE) server connection."""
+
+    _name = "logikal.backend"
+    _description = "LogiKal Connection"
+    _inherit = ["mail.thread"]
+    _order = "sequence, id"
+
+    name = fields.Char(required=True, tracking=True)
+    sequence = fields.Integer(default=10)
+    active = fields.Boolean(default=True, tracking=True)
+    company_id = fields.Many2one("res.company", required=True, default=lambda self: self.env.company, index=True)
+    url = fields.Char(
+        "API URL", required=True, tracking=True,
+        help="Base URL of the MBIOE service including /api/v3, e.g. http://server/MbioeService.svc/api/v3",
+    )
+    username = fields.Char(required=True, tracking=True)
+    password = fields.Char("Stored password", groups="base.group_system", copy=False, prefetch=False)
+    password_input = fields.Char(
+        "Password", compute="_compute_password_input", inverse="_inverse_password_input",
+        help="Write-only: the stored password is never shown again.",
+    )
+    has_password = fields.Boolean(compute="_compute_has_password")
+    connect_timeout = fields.Float("Connect timeout (s)", default=5.0)
+    read_timeout = fields.Float("Read timeout (s)", default=30.0)
+    parts_timeout = fields.Float("Parts-list timeout (s)", default=120.0)
+    max_retries = fields.Integer("Retries per call", default=3, help="Retries for server errors and timeouts.")
+    max_parts_mb = fields.Integer("Parts-list size cap (MB)", default=20)
+    parallel_sessions = fields.Integer(
+        default=1, help="How many LogiKal sessions scheduled work may hold at once (one per cron worker)."
+    )
+    retry_delay_minutes = fields.Integer("Retry delay (min)", default=15, help="Wait before retrying a failed item.")
+    max_attempts = fields.Integer("Attempts before parking", default=5)
+    last_test_date = fields.Datetime(readonly=True)
+    last_test_result = fields.Char(readonly=True)
+    directory_ids = fields.One2many("logikal.directory", "backend_id")
+    project_count = fields.Integer(compute="_compute_counts")
+    elevation_count = fields.Integer(compute="_compute_counts")
+    run_ids = fields.One2many("logikal.sync.run", "backend_id")
+
+    _sql_constraints = [
+        ("positive_timeouts", "CHECK(connect_timeout > 0 AND read_timeout > 0 AND parts_timeout > 0)",
+         "Timeouts must be positive."),
+        ("sane_retries", "CHECK(max_retries >= 0 AND max_retries <= 10)", "Retries must be between 0 and 10."),
+        ("positive_parts_cap", "CHECK(max_parts_mb > 0 AND max_parts_mb <= 500)",
+         "The parts-list size cap must be between 1 and 500 MB."),
+        ("positive_parallel", "CHECK(parallel_sessions >= 1 AND parallel_sessions <= 8)",
+         "Parallel sessions must be between 1 and 8."),
+        ("positive_retry", "CHECK(retry_delay_minutes > 0 AND max_attempts > 0)",
+         "Retry delay and attempts must be positive."),
+    ]
+
+    def _compute_password_input(self):
+        self.password_input = False
+
+    def _inverse_password_input(self):
+        for backend in self.filtered("password_input"):
+            backend.sudo().password = backend.password_input
+
+    def _compute_has_password(self):
+        stored = {b.id: bool(b.password) for b in self.sudo()}
+        for backend in self:
+            backend.has_password = stored.get(backend.id, False)
+
+    def _compute_counts(self):
+        for backend in self:
+            backend.project_count = self.env["logikal.project"].search_count([("backend_id", "=", backend.id)])
+            backend.elevation_count = self.env["logikal.elevation"].search_count(
+                [("backend_id", "=", backend.id)]
+            )
+
+    @api.constrains("url")
+    def _check_url(self):
+        for backend in self:
+            parts = urlsplit(backend.url or "")
+            if parts.scheme not in ("http", "https") or not parts.hostname:
+                raise ValidationError(
+                    _("The API URL must start with http:// or https:// and name a host, e.g. "
+                      "https://server/MbioeService.svc/api/v3 (got %(url)s).", url=backend.url)
+                )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        return super().create([self._normalise_vals(vals) for vals in vals_list])
+
+    def write(self, vals):
+        return super().write(self._normalise_vals(vals))
+
+    @staticmethod
+    def _normalise_vals(vals):
+        if vals.get("url"):
+            vals = dict(vals, url=vals["url"].strip().rstrip("/"))
+        if vals.get("username"):
+            vals = dict(vals, username=vals["username"].strip())
+        return vals
+
+    # ------------------------------------------------------------------ client
+    def _client(self, stats=None):
+        self.ensure_one()
+        return LogikalClient(
+            self.url,
+            connect_timeout=self.connect_timeout,
+            read_timeout=self.read_timeout,
+            parts_timeout=self.parts_timeout,
+            max_retries=self.max_retries,
+            max_parts_bytes=self.max_parts_mb * 1024 * 1024,
+            stats=stats,
+        )
+
+    def _session(self, stats=None):
+        """A LogiKal session (context manager) for this connection: login on enter, logout on exit."""
+        self.ensure_one()
+        password = self.sudo().password
+        if not password:
+            raise UserError(_("Connection %(name)s has no password.", name=self.name))
+        return LogikalSession(self._client(stats), self.username, password)
+
+    # ------------------------------------------------------------------ actions
+    def action_test_connection(self):
+        self.ensure_one()
+        try:
+            version = self._client().version()
+            with self._session() as session:
+                roots = session.list_root_directories()
+        except (LogikalError, UserError) as error:
+            return self._test_result(False, _("Connection failed: %(error)s", error=error))
+        label = _version_label(version)
+        return self._test_result(
+            True, _("Connected to %(server)s: %(count)s root directories.", server=label, count=len(roots))
+        )
+
+    def _test_result(self, success, message):
+        self.sudo().write({"last_test_date": fields.Datetime.now(), "last_test_result": message})
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "type": "success" if success else "danger",
+                "title": _("Test Connection"),
+                "message": message,
+                "sticky": not success,
+            },
+        }
+
+    def action_force_sync(self):
+        """Sync everything this connection reaches (queued for the scheduler)."""
+        requests = self.env["logikal.sync.request"]
+        for backend in self:
+            requests |= requests._request("backend", {"backend_id": backend.id})
+        return requests._queued_action()
+
+    def action_view_runs(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id("logikal_connector.logikal_sync_run_action")
+        action["domain"] = [("backend_id", "=", self.id)]
+        return action
+
+
+def _version_label(version):
+    components = (version or {}).get("componentVersions") or []
+    if components and isinstance(components[0], dict):
+        first = components[0]
+        return f"{first.get('name', 'MBIOE')} {first.get('version', '')}".strip()
+    return "LogiKal"

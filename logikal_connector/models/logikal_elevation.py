@@ -1,0 +1,97 @@
+from odoo import api, fields, models
+
+PARSE_STATES = [("none", "Not parsed"), ("ok", "Parsed"), ("error", "Error")]
+
+
+class LogikalElevation(models.Model):
+    """One window / door / façade position of a phase, with its thumbnail and parts list."""
+
+    _name = "logikal.elevation"
+    _description = "LogiKal Elevation"
+    _inherit = ["logikal.sync.mixin"]
+    _order = "project_id, phase_id, sequence, id"
+
+    phase_id = fields.Many2one("logikal.phase", required=True, ondelete="cascade", index=True, readonly=True)
+    project_id = fields.Many2one(related="phase_id.project_id", store=True, index=True)
+    backend_id = fields.Many2one(related="phase_id.project_id.backend_id", store=True, index=True)
+    company_id = fields.Many2one(related="phase_id.project_id.company_id", store=True, index=True)
+    logikal_id = fields.Char("LogiKal ID", required=True, readonly=True)
+    version_id = fields.Char("Version ID", readonly=True)
+    name = fields.Char(readonly=True)
+    sequence = fields.Integer(readonly=True)
+    active = fields.Boolean(default=True, readonly=True)
+    amount = fields.Float("Quantity", readonly=True)
+    width = fields.Float("Width (mm)", readonly=True)
+    height = fields.Float("Height (mm)", readonly=True)
+    area = fields.Float("Area (m²)", compute="_compute_area", store=True, digits=(16, 4))
+    automatic_description = fields.Text(readonly=True)
+    system_description = fields.Text(readonly=True)
+    model_description = fields.Text(readonly=True)
+    user_description = fields.Text(readonly=True)
+    base_surface = fields.Char("Base surface", readonly=True)
+    base_color_inside = fields.Char("Base colour inside", readonly=True)
+    base_color_outside = fields.Char("Base colour outside", readonly=True)
+    insertion_surface = fields.Char("Insertion surface", readonly=True)
+    insertion_color_inside = fields.Char("Insertion colour inside", readonly=True)
+    insertion_color_outside = fields.Char("Insertion colour outside", readonly=True)
+    created_by_user = fields.Char("Created by (LogiKal)", readonly=True)
+    type = fields.Char(readonly=True)
+    state = fields.Char("LogiKal state", readonly=True)
+    is_element_pricelist = fields.Boolean("Element price list", readonly=True)
+    element_pricelist_id = fields.Char("Element price list ID", readonly=True)
+    in_recycle_bin = fields.Boolean("In recycle bin", readonly=True)
+    deleted_date = fields.Datetime("Archived on", readonly=True)
+    logikal_created_date = fields.Datetime("Created in LogiKal", readonly=True)
+    logikal_changed_date = fields.Datetime("Changed in LogiKal", readonly=True)
+
+    image_1920 = fields.Image("Thumbnail", max_width=1920, max_height=1920, readonly=True)
+    image_128 = fields.Image("Small thumbnail", related="image_1920", max_width=128, max_height=128, store=True)
+    thumbnail_version = fields.Char(readonly=True, copy=False, help="Version the thumbnail was fetched for.")
+
+    parts_list_file = fields.Binary("Parts list (SQLite)", attachment=True, readonly=True, copy=False)
+    parts_list_filename = fields.Char(compute="_compute_parts_list_filename")
+    parts_list_sha256 = fields.Char("Parts list SHA-256", readonly=True, copy=False, index=True)
+    parts_list_version = fields.Char(readonly=True, copy=False, help="Version the parts list was fetched for.")
+    parse_state = fields.Selection(PARSE_STATES, default="none", readonly=True, copy=False, index=True)
+    parse_error = fields.Text(readonly=True, copy=False)
+    parse_date = fields.Datetime(readonly=True, copy=False)
+
+    parts_auto_description = fields.Text("Description (parts list)", readonly=True)
+    parts_auto_description_short = fields.Char("Short description", readonly=True)
+    parts_width = fields.Float("Width", readonly=True)
+    parts_width_unit = fields.Char(readonly=True)
+    parts_height = fields.Float("Height", readonly=True)
+    parts_height_unit = fields.Char(readonly=True)
+    parts_weight = fields.Float("Weight", readonly=True)
+    parts_weight_unit = fields.Char(readonly=True)
+    parts_area = fields.Float("Area", readonly=True)
+    parts_area_unit = fields.Char(readonly=True)
+    system_code = fields.Char(readonly=True)
+    system_name = fields.Char(readonly=True)
+    system_long_name = fields.Char(readonly=True)
+    color_base = fields.Char("Base colour", readonly=True)
+    glass_line_ids = fields.One2many("logikal.elevation.glass", "elevation_id", readonly=True)
+    bom_line_ids = fields.One2many("logikal.elevation.bom.line", "elevation_id", readonly=True)
+
+    _sql_constraints = [
+        ("logikal_id_per_phase_unique", "UNIQUE(phase_id, logikal_id)", "An elevation is stored once per phase."),
+    ]
+
+    @api.depends("width", "height")
+    def _compute_area(self):
+        for elevation in self:
+            elevation.area = (elevation.width or 0.0) * (elevation.height or 0.0) / 1e6
+
+    def _compute_parts_list_filename(self):
+        for elevation in self:
+            elevation.parts_list_filename = f"{elevation.name or elevation.logikal_id}.sqlite"
+
+    def _sync_scope(self):
+        return "elevation", {"backend_id": self.backend_id.id, "elevation_id": self.id}
+
+    def action_reparse(self):
+        """Parse the stored parts list again (e.g. after a parser upgrade)."""
+        from ..services.store import RecordStore
+
+        for backend in self.backend_id:
+            RecordStore(self.env, backend).reparse(self.filtered(lambda e: e.backend_id == backend))

@@ -1,0 +1,76 @@
+from odoo import api, fields, models
+
+
+class LogikalProject(models.Model):
+    _name = "logikal.project"
+    _description = "LogiKal Project"
+    _inherit = ["logikal.sync.mixin", "mail.thread"]
+    _order = "logikal_changed_date desc, id desc"
+
+    backend_id = fields.Many2one("logikal.backend", required=True, ondelete="cascade", index=True, readonly=True)
+    company_id = fields.Many2one(related="backend_id.company_id", store=True, index=True)
+    logikal_id = fields.Char("LogiKal ID", required=True, readonly=True, index=True)
+    name = fields.Char(required=True, readonly=True)
+    directory_id = fields.Many2one("logikal.directory", readonly=True, index=True, ondelete="set null")
+    job_number = fields.Char(readonly=True)
+    offer_number = fields.Char(readonly=True)
+    person_in_charge = fields.Char(readonly=True)
+    estimated = fields.Boolean(readonly=True)
+    logikal_created_date = fields.Datetime("Created in LogiKal", readonly=True)
+    logikal_changed_date = fields.Datetime("Changed in LogiKal", readonly=True)
+    is_deleted = fields.Boolean("Deleted in LogiKal", readonly=True)
+    deleted_date = fields.Datetime("Archived on", readonly=True, help="When the sync archived this project.")
+    active = fields.Boolean(default=True, readonly=True)
+    phase_ids = fields.One2many("logikal.phase", "project_id", readonly=True)
+    elevation_ids = fields.One2many("logikal.elevation", "project_id", readonly=True)
+    phase_count = fields.Integer(compute="_compute_counts")
+    elevation_count = fields.Integer(compute="_compute_counts")
+    error_count = fields.Integer(compute="_compute_counts")
+    run_count = fields.Integer(compute="_compute_counts")
+    thumbnail = fields.Image(related="elevation_ids.image_128", string="Thumbnail")
+    is_stale = fields.Boolean(compute="_compute_is_stale", search="_search_is_stale")
+
+    _sql_constraints = [
+        ("logikal_id_per_backend_unique", "UNIQUE(backend_id, logikal_id)",
+         "A LogiKal project is stored once per connection."),
+    ]
+
+    def _compute_counts(self):
+        elevations = self.env["logikal.elevation"].with_context(active_test=False)
+        for project in self:
+            project.phase_count = len(project.phase_ids)
+            project.elevation_count = len(project.elevation_ids)
+            project.error_count = int(bool(project.sync_error)) + elevations.search_count(
+                [("project_id", "=", project.id), "|", ("sync_error", "!=", False), ("parse_state", "=", "error")]
+            )
+            project.run_count = self.env["logikal.sync.run"].search_count([("project_ids", "in", project.id)])
+
+    @api.depends("last_sync_date")
+    def _compute_is_stale(self):
+        threshold = self.env["logikal.sync.config"]._staleness_limit("project")
+        for project in self:
+            project.is_stale = not project.last_sync_date or project.last_sync_date < threshold
+
+    def _search_is_stale(self, operator, value):
+        threshold = self.env["logikal.sync.config"]._staleness_limit("project")
+        stale = ["|", ("last_sync_date", "=", False), ("last_sync_date", "<", threshold)]
+        return stale if (operator == "=") == bool(value) else [("last_sync_date", ">=", threshold)]
+
+    def _sync_scope(self):
+        return "project", {"backend_id": self.backend_id.id, "project_id": self.id}
+
+    def action_view_elevations(self):
+        return self._open("logikal_connector.logikal_elevation_action", [("project_id", "=", self.id)])
+
+    def action_view_errors(self):
+        domain = [("project_id", "=", self.id), "|", ("sync_error", "!=", False), ("parse_state", "=", "error")]
+        return self._open("logikal_connector.logikal_elevation_action", domain)
+
+    def action_view_runs(self):
+        return self._open("logikal_connector.logikal_sync_run_action", [("project_ids", "in", self.id)])
+
+    def _open(self, xml_id, domain):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(xml_id)
+        action.update(domain=domain, context={"active_test": False} if "error" in str(domain) else {})
+        return action

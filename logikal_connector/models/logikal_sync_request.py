@@ -1,0 +1,79 @@
+from odoo import _, api, fields, models
+
+REQUEST_STATES = [("queued", "Queued"), ("running", "Running"), ("done", "Done"), ("failed", "Failed")]
+SCOPES = [
+    ("backend", "Everything"),
+    ("directory", "Directory"),
+    ("project", "Project"),
+    ("elevation", "Elevation"),
+    ("types", "Object types"),
+]
+TARGET_FIELDS = {"directory": "directory_id", "project": "project_id", "elevation": "elevation_id"}
+
+
+class LogikalSyncRequest(models.Model):
+    """A Force Sync waiting for (or done by) the scheduler. Requests for the same scope coalesce."""
+
+    _name = "logikal.sync.request"
+    _description = "LogiKal Sync Request"
+    _order = "id desc"
+
+    backend_id = fields.Many2one("logikal.backend", required=True, ondelete="cascade", index=True)
+    company_id = fields.Many2one(related="backend_id.company_id", store=True, index=True)
+    scope = fields.Selection(SCOPES, required=True)
+    directory_id = fields.Many2one("logikal.directory", ondelete="cascade", index=True)
+    project_id = fields.Many2one("logikal.project", ondelete="cascade", index=True)
+    elevation_id = fields.Many2one("logikal.elevation", ondelete="cascade", index=True)
+    object_types = fields.Char()
+    key = fields.Char(compute="_compute_key", store=True, index=True)
+    state = fields.Selection(REQUEST_STATES, default="queued", required=True, index=True)
+    requested_by_id = fields.Many2one("res.users", default=lambda self: self.env.user, index=True)
+    run_id = fields.Many2one("logikal.sync.run", ondelete="set null")
+    message = fields.Text()
+    done_date = fields.Datetime()
+
+    @api.depends("backend_id", "scope", "directory_id", "project_id", "elevation_id", "object_types")
+    def _compute_key(self):
+        for request in self:
+            target = request[TARGET_FIELDS[request.scope]].id if request.scope in TARGET_FIELDS else ""
+            extra = request.object_types or "" if request.scope == "types" else target
+            request.key = f"{request.backend_id.id}:{request.scope}:{extra}"
+
+    @api.model
+    def _request(self, scope, values):
+        """Queue a sync of `scope`, or return the request already waiting for it, and wake the scheduler."""
+        probe = self.new(dict(values, scope=scope))
+        pending = self.sudo().search([("key", "=", probe.key), ("state", "in", ("queued", "running"))], limit=1)
+        request = pending.filtered(lambda r: r.state == "queued") or self.sudo().create(dict(values, scope=scope))
+        request._target().sudo().write({"sync_state": "queued"})
+        self.env.ref("logikal_connector.ir_cron_smart_sync").sudo()._trigger()
+        return request
+
+    def _target(self):
+        self.ensure_one()
+        if self.scope in TARGET_FIELDS:
+            return self[TARGET_FIELDS[self.scope]]
+        return self.env["logikal.project"]
+
+    def _queued_action(self):
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "type": "info",
+                "title": _("Sync queued"),
+                "message": _("LogiKal is read in the background; you will be notified when it is done."),
+                "next": {"type": "ir.actions.client", "tag": "soft_reload"},
+            },
+        }
+
+    def _announce(self):
+        """Tell each requester how their Force Sync ended."""
+        for request in self.filtered("requested_by_id"):
+            success = request.state == "done"
+            request.env["bus.bus"]._sendone(request.requested_by_id.partner_id, "simple_notification", {
+                "type": "success" if success else "danger",
+                "title": _("LogiKal sync done") if success else _("LogiKal sync failed"),
+                "message": request.message or "",
+                "sticky": not success,
+            })

@@ -1,0 +1,1 @@
+"""Odoo-side sync machinery: the record store (upserts), the engine (walks LogiKal) and the scheduler."""

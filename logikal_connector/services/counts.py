@@ -1,0 +1,32 @@
+"""Per-type change counts of one run, in the shape of logikal.sync.run's columns."""
+
+from collections import Counter
+
+OBJECT_TYPES = ("directory", "project", "phase", "elevation", "parts_list")
+OUTCOMES = ("created", "updated", "archived", "unchanged", "failed")
+
+
+class RunCounts:
+    def __init__(self):
+        self.by_type = {otype: Counter() for otype in OBJECT_TYPES}
+        self.errors = []
+
+    def add(self, otype, outcome, amount=1):
+        if amount:
+            self.by_type[otype][outcome] += amount
+
+    def fail(self, otype, label, error):
+        self.add(otype, "failed")
+        self.errors.append(f"{label}: {error}")
+
+    def as_vals(self):
+        return {
+            f"{otype}_{outcome}": self.by_type[otype][outcome] for otype in OBJECT_TYPES for outcome in OUTCOMES
+        }
+
+    def writes(self):
+        """How many records were created, updated or archived (what 'nothing changed' must keep at 0)."""
+        return sum(c[o] for c in self.by_type.values() for o in ("created", "updated", "archived"))
+
+    def failures(self):
+        return sum(c["failed"] for c in self.by_type.values())

@@ -1,0 +1,204 @@
+"""Walks one scope of LogiKal with one session and hands what it reads to the RecordStore.
+
+Order matters for a stateful server: depth-first per directory, list before select, thumbnails by id in
+phase context, and an elevation is selected only to download its parts list.
+"""
+
+import logging
+import time
+
+from odoo import fields
+
+from ..logikal import LogikalConflict, LogikalError, LogikalNavigationError, LogikalNotFound
+
+_logger = logging.getLogger(__name__)
+
+SESSION_ERRORS = (LogikalNavigationError,)
+
+
+class BudgetExhausted(Exception):
+    """The run's time budget is spent; the work in flight was committed and will resume."""
+
+
+class SyncEngine:
+    def __init__(self, env, backend, session, store, *, deadline=None, commit=None, heartbeat=None):
+        self.env = env
+        self.backend = backend
+        self.session = session
+        self.store = store
+        self.deadline = deadline
+        self._commit = commit or (lambda: None)
+        self._heartbeat = heartbeat or (lambda: None)
+        self.thumbnails = 0
+        self.parts_lists = 0
+
+    def checkpoint(self):
+        """Commit the unit just done (cron path only) and stop when the budget is spent."""
+        self._heartbeat()
+        self._commit()
+        if self.deadline is not None and time.monotonic() >= self.deadline:
+            raise BudgetExhausted()
+
+    # ------------------------------------------------------------------ directories
+    def walk(self, start=None, *, with_projects=True):
+        """List directories (and their projects) depth-first from `start` (None: the roots).
+
+        Returns a WalkResult; `complete` is False when a listing failed, so nothing is archived from it.
+        """
+        result = WalkResult()
+        if start is None:
+            roots = self.session.list_root_directories()
+            children = self.store.directories(False, roots)
+        else:
+            children = {start.path: start}
+        for record in children.values():
+            self._walk_directory(record, result, with_projects)
+        if with_projects and result.complete:
+            listed = self.env["logikal.directory"].browse(result.listed_directory_ids)
+            self.store.archive_missing_projects(listed, set(result.projects))
+        return result
+
+    def _walk_directory(self, directory, result, with_projects):
+        if directory.is_excluded:
+            return
+        try:
+            children = self.store.directories(directory, self.session.list_directories(directory.path))
+            if with_projects:
+                records, changed = self.store.projects(directory, self.session.list_projects(directory.path))
+                result.projects.update(records)
+                result.changed |= changed
+                result.listed_directory_ids.append(directory.id)
+        except SESSION_ERRORS:
+            raise
+        except LogikalError as error:
+            result.complete = False
+            self.store.record_failure(directory, "directory", error)
+            return
+        self.store.stamp(directory)
+        self.checkpoint()
+        for child in children.values():
+            self._walk_directory(child, result, with_projects)
+
+    # ------------------------------------------------------------------ projects
+    def sync_project(self, project, *, elevations=True, parts=True, force=False):
+        """Phases, elevations, thumbnails and parts lists of one project. Returns True when complete."""
+        path = project.directory_id.path
+        if not path:
+            self.store.record_failure(project, "project", "the project has no directory")
+            return False
+        try:
+            phases = self.store.phases(project, self.session.list_phases(path, project.logikal_id))
+        except SESSION_ERRORS:
+            raise
+        except (LogikalConflict, LogikalNotFound, LogikalError) as error:
+            self.store.record_failure(project, "project", _project_error(error))
+            return False
+        self.checkpoint()
+        complete = True
+        if elevations:
+            for phase in phases.values():
+                complete &= self._sync_phase(project, phase, parts=parts, force=force)
+        if complete:
+            self.store.stamp(project)
+            self.checkpoint()
+        return complete
+
+    def _sync_phase(self, project, phase, *, parts, force):
+        path = project.directory_id.path
+        try:
+            listed = self.session.list_elevations(path, project.logikal_id, phase.logikal_id)
+        except SESSION_ERRORS:
+            raise
+        except LogikalError as error:
+            self.store.record_failure(project, "elevation", f"elevations of phase {phase.name}: {error}")
+            return False
+        records = self.store.elevations(phase, listed)
+        self.checkpoint()
+        pairs = [(records[e.id], e) for e in listed]
+        address = (path, project.logikal_id, phase.logikal_id)
+        complete = self._fetch_thumbnails(address, pairs, force)
+        if parts:
+            complete &= self._fetch_parts_lists(address, pairs, force)
+        return complete
+
+    def _due(self, record, force):
+        return force or not record.next_retry_date or record.next_retry_date <= fields.Datetime.now()
+
+    def _parked(self, record):
+        return record.sync_attempts >= self.backend.max_attempts
+
+    def _fetch_thumbnails(self, address, pairs, force):
+        complete = True
+        for record, elevation in pairs:
+            if not (force and record.active or self.store.needs_thumbnail(record, elevation)):
+                continue
+            try:
+                data = self.session.thumbnail(*address, elevation.id)
+            except SESSION_ERRORS:
+                raise
+            except LogikalError as error:
+                self.store.record_failure(record, "elevation", f"thumbnail: {error}")
+                complete = False
+                continue
+            self.store.store_thumbnail(record, elevation, data)
+            self.thumbnails += 1
+        self.checkpoint()
+        return complete
+
+    def _fetch_parts_lists(self, address, pairs, force):
+        complete = True
+        for record, elevation in pairs:
+            if not (force and record.active or self.store.needs_parts_list(record, elevation)):
+                continue
+            if not force and (self._parked(record) or not self._due(record, force)):
+                complete = False
+                continue
+            complete &= self._fetch_parts_list(address, record, elevation)
+            self.checkpoint()
+        return complete
+
+    def _fetch_parts_list(self, address, record, elevation):
+        try:
+            data = self.session.parts_list(*address, elevation.id)
+        except SESSION_ERRORS:
+            raise
+        except LogikalError as error:
+            self.store.record_failure(record, "parts_list", f"parts list: {error}")
+            return False
+        self.parts_lists += 1
+        if not self.store.store_parts_list(record, elevation, data):
+            return False
+        if record.sync_error:
+            self.store.stamp(record)
+        return True
+
+    # ------------------------------------------------------------------ one elevation
+    def sync_elevation(self, elevation):
+        """Refresh one elevation: its listing data, thumbnail and parts list, downloaded even if unchanged."""
+        phase, project = elevation.phase_id, elevation.project_id
+        address = (project.directory_id.path, project.logikal_id, phase.logikal_id)
+        listed = self.session.list_elevations(*address)
+        records = self.store.elevations(phase, listed)
+        wanted = [(records[e.id], e) for e in listed if e.id == elevation.logikal_id]
+        if not wanted:
+            return False
+        self.checkpoint()
+        complete = self._fetch_thumbnails(address, wanted, True)
+        complete &= self._fetch_parts_lists(address, wanted, True)
+        return complete
+
+
+class WalkResult:
+    def __init__(self):
+        self.projects = {}
+        self.changed = set()
+        self.listed_directory_ids = []
+        self.complete = True
+
+
+def _project_error(error):
+    if isinstance(error, LogikalConflict):
+        return f"locked or in use in LogiKal, will retry: {error}"
+    if isinstance(error, LogikalNotFound):
+        return f"no longer found in LogiKal: {error}"
+    return str(error)

@@ -1,0 +1,101 @@
+"""Runs one unit of sync work as a `logikal.sync.run` row that is finished in every path.
+
+A run opens one LogiKal session, lets a `work(engine)` callable walk what it covers, and records the
+outcome: done, partial (some items failed), failed (the session or the server gave up), or left running
+when the time budget ran out (the scheduler resumes it).
+"""
+
+import logging
+import time
+
+from odoo import fields
+
+from ..logikal import CallStats, LogikalError
+from .counts import RunCounts
+from .engine import BudgetExhausted, SyncEngine
+from .store import RecordStore
+
+_logger = logging.getLogger(__name__)
+
+
+class RunOutcome:
+    def __init__(self, run, state, message=""):
+        self.run = run
+        self.state = state
+        self.message = message
+
+    @property
+    def resumable(self):
+        return self.state == "running"
+
+
+class SyncRunner:
+    def __init__(self, env, backend, *, commit=None, rollback=None, deadline=None):
+        """`commit`/`rollback` are the cursor's own on the cron path, and no-ops elsewhere (tests, UI)."""
+        self.env = env
+        self.backend = backend.sudo()
+        self._commit = commit or (lambda: None)
+        self._rollback = rollback or (lambda: None)
+        self.deadline = deadline
+
+    def start(self, trigger, scope, object_types, requested_by=None):
+        run = self.env["logikal.sync.run"].sudo().create({
+            "backend_id": self.backend.id, "trigger": trigger, "scope": scope,
+            "object_types": ",".join(object_types), "requested_by_id": requested_by.id if requested_by else False,
+            "heartbeat": fields.Datetime.now(),
+        })
+        self._commit()
+        return run
+
+    def execute(self, run, work):
+        """Run `work(engine)`; returns a RunOutcome. Never raises for LogiKal trouble."""
+        counts, stats = RunCounts(), CallStats()
+        started = time.monotonic()
+        engine = None
+        try:
+            with self.backend._session(stats) as session:
+                engine = SyncEngine(self.env, self.backend, session, RecordStore(self.env, self.backend, counts),
+                                    deadline=self.deadline, commit=self._commit,
+                                    heartbeat=lambda: run.write({"heartbeat": fields.Datetime.now()}))
+                work(engine)
+            state, message = ("partial" if counts.failures() else "done"), ""
+        except BudgetExhausted:
+            state, message = "running", "time budget spent; resumes on the next tick"
+        except LogikalError as error:
+            state, message = "failed", str(error)
+        except Exception as error:  # noqa: BLE001 - a run must be closed whatever happened
+            _logger.exception("LogiKal sync run %s crashed", run.id)
+            self._rollback()
+            state, message = "failed", f"internal error: {error.__class__.__name__}: {error}"
+        self._finish(run, state, message, counts, stats, engine, time.monotonic() - started)
+        return RunOutcome(run, state, message)
+
+    def _finish(self, run, state, message, counts, stats, engine, seconds):
+        errors = counts.errors[:50] + ([message] if message and state != "running" else [])
+        vals = _add_counts(run, counts.as_vals())
+        vals.update({
+            "api_calls": run.api_calls + stats.total_calls, "logins": run.logins + stats.logins,
+            "bytes_downloaded": run.bytes_downloaded + stats.bytes_in,
+            "parts_downloads": run.parts_downloads + (engine.parts_lists if engine else 0),
+            "thumbnail_downloads": run.thumbnail_downloads + (engine.thumbnails if engine else 0),
+            "relogin_reasons": "\n".join(filter(None, [run.relogin_reasons, *stats.relogins])) or False,
+            "calls_by_endpoint": _merge_calls(run.calls_by_endpoint, stats.calls),
+            "error_summary": "\n".join(filter(None, [run.error_summary, *errors])) or False,
+            "heartbeat": fields.Datetime.now(),
+            "duration": run.duration + seconds,
+        })
+        if state != "running":
+            vals.update({"state": state, "end_date": fields.Datetime.now()})
+        run.write(vals)
+        self._commit()
+
+
+def _add_counts(run, vals):
+    return {name: run[name] + value for name, value in vals.items()}
+
+
+def _merge_calls(previous, calls):
+    merged = dict(previous or {})
+    for endpoint, count in calls.items():
+        merged[endpoint] = merged.get(endpoint, 0) + count
+    return merged

@@ -1,0 +1,327 @@
+"""Writes what LogiKal listed into Odoo records: batched creates, writes of changed values only, archiving.
+
+The store never talks to LogiKal; the engine hands it value objects (`logikal.records`) and bytes.
+"""
+
+import base64
+import logging
+from datetime import timedelta, timezone
+
+from odoo import fields
+
+from ..logikal import PartsListError
+from ..logikal.partslist import parse_parts_list
+from .counts import RunCounts
+
+_logger = logging.getLogger(__name__)
+
+MAX_ERROR_LENGTH = 2000
+
+
+def naive_utc(value):
+    """Odoo stores naive UTC datetimes."""
+    return value.astimezone(timezone.utc).replace(tzinfo=None) if value else False
+
+
+def version_key(elevation):
+    """What identifies one state of an elevation: its versionId, else its change date."""
+    return elevation.version_id or (elevation.changed_date.isoformat() if elevation.changed_date else "")
+
+
+def project_vals(project, directory):
+    return {
+        "name": project.name or project.id,
+        "directory_id": directory.id if directory else False,
+        "job_number": project.job_number,
+        "offer_number": project.offer_number,
+        "person_in_charge": project.person_in_charge,
+        "estimated": project.estimated,
+        "logikal_created_date": naive_utc(project.created_date),
+        "logikal_changed_date": naive_utc(project.changed_date),
+        "is_deleted": project.is_deleted,
+        "active": not project.is_deleted,
+    }
+
+
+def phase_vals(phase, sequence):
+    return {"name": phase.name, "description": phase.description, "sequence": sequence, "active": True}
+
+
+def _surface(surface, prefix):
+    return {
+        f"{prefix}_surface": surface.name if surface else False,
+        f"{prefix}_color_inside": surface.color_inside if surface else False,
+        f"{prefix}_color_outside": surface.color_outside if surface else False,
+    }
+
+
+def elevation_vals(elevation, sequence):
+    vals = {
+        "version_id": elevation.version_id,
+        "name": elevation.name,
+        "sequence": sequence,
+        "amount": elevation.amount or 0.0,
+        "width": elevation.width or 0.0,
+        "height": elevation.height or 0.0,
+        "automatic_description": elevation.automatic_description,
+        "system_description": elevation.system_description,
+        "model_description": elevation.model_description,
+        "user_description": elevation.user_description,
+        "created_by_user": elevation.created_by_user,
+        "type": elevation.type,
+        "state": elevation.state,
+        "is_element_pricelist": elevation.is_element_pricelist_elevation,
+        "element_pricelist_id": elevation.element_pricelist_id or False,
+        "in_recycle_bin": elevation.is_in_recycle_bin,
+        "logikal_created_date": naive_utc(elevation.created_date),
+        "logikal_changed_date": naive_utc(elevation.changed_date),
+        "active": not elevation.is_in_recycle_bin,
+    }
+    vals.update(_surface(elevation.surface_of_base_element, "base"))
+    vals.update(_surface(elevation.surface_of_insertions, "insertion"))
+    return vals
+
+
+def _same(record, name, value):
+    current = record[name]
+    if hasattr(current, "_name"):
+        return current.id == (value or False)
+    if isinstance(value, str) or value is False or value is None:
+        return (current or False) == (value or False)
+    return current == value
+
+
+def changed_values(record, vals):
+    return {name: value for name, value in vals.items() if not _same(record, name, value)}
+
+
+class RecordStore:
+    """Upserts for one backend, counting every create / write / archive in `counts`."""
+
+    def __init__(self, env, backend, counts=None):
+        self.env = env
+        self.backend = backend
+        self.counts = counts if counts is not None else RunCounts()
+
+    def _model(self, name):
+        return self.env[name].sudo().with_context(active_test=False, tracking_disable=True)
+
+    # ------------------------------------------------------------------ generic upsert
+    def _upsert(self, otype, model, existing, wanted, create_extra):
+        """`existing`: {key: record}; `wanted`: [(key, vals)]. Returns {key: record} in `wanted` order."""
+        result, to_create = {}, []
+        for key, vals in wanted:
+            record = existing.get(key)
+            if record is None:
+                to_create.append((key, vals))
+                continue
+            changes = changed_values(record, vals)
+            if changes:
+                self._count_change(otype, record, changes)
+                record.write(changes)
+            else:
+                self.counts.add(otype, "unchanged")
+            result[key] = record
+        if to_create:
+            created = model.create([dict(vals, **create_extra(key)) for key, vals in to_create])
+            self.counts.add(otype, "created", len(created))
+            result.update(zip([key for key, _vals in to_create], created))
+        return {key: result[key] for key, _vals in wanted}
+
+    def _count_change(self, otype, record, changes):
+        archived = changes.get("active") is False and record.active
+        self.counts.add(otype, "archived" if archived else "updated")
+
+    def _archive(self, otype, records, extra=None):
+        records = records.filtered("active")
+        if records:
+            records.write(dict({"active": False}, **(extra or {})))
+            self.counts.add(otype, "archived", len(records))
+        return records
+
+    # ------------------------------------------------------------------ directories
+    def directories(self, parent, listed):
+        """Upsert the children `listed` under `parent` (False for roots); archive children no longer listed."""
+        model = self._model("logikal.directory")
+        existing = {d.path: d for d in model.search([("backend_id", "=", self.backend.id), ("path", "in", [x.path for x in listed])])}
+        wanted = [(d.path, {"name": d.name, "parent_id": parent.id if parent else False,
+                            "level": d.depth, "active": True}) for d in listed]
+        records = self._upsert("directory", model, existing, wanted,
+                               lambda path: {"backend_id": self.backend.id, "path": path})
+        siblings = model.search([("backend_id", "=", self.backend.id), ("parent_id", "=", parent.id if parent else False),
+                                 ("path", "not in", list(records)), ("active", "=", True)])
+        self._archive_directories(siblings)
+        return records
+
+    def _archive_directories(self, directories):
+        if not directories:
+            return
+        subtree = self._model("logikal.directory").search([("id", "child_of", directories.ids)])
+        self._archive("directory", subtree)
+
+    def stamp(self, records):
+        records.write({"last_sync_date": fields.Datetime.now(), "sync_state": "done",
+                       "sync_error": False, "sync_attempts": 0, "next_retry_date": False})
+
+    # ------------------------------------------------------------------ projects
+    def projects(self, directory, listed):
+        """Upsert a directory's project listing. Returns ({guid: record}, {guids whose changedDate moved})."""
+        model = self._model("logikal.project")
+        existing = {p.logikal_id: p for p in model.search([("backend_id", "=", self.backend.id),
+                                                           ("logikal_id", "in", [p.id for p in listed])])}
+        changed = {p.id for p in listed if p.id not in existing
+                   or existing[p.id].logikal_changed_date != naive_utc(p.changed_date)}
+        wanted = [(p.id, self._project_vals(p, directory, existing.get(p.id))) for p in listed]
+        records = self._upsert("project", model, existing, wanted,
+                               lambda guid: {"backend_id": self.backend.id, "logikal_id": guid})
+        return records, changed
+
+    def _project_vals(self, project, directory, record):
+        vals = project_vals(project, directory)
+        if project.is_deleted and (record is None or record.active):
+            vals["deleted_date"] = fields.Datetime.now()
+        elif not project.is_deleted:
+            vals["deleted_date"] = False
+        return vals
+
+    def archive_missing_projects(self, directories, seen_guids):
+        """Archive projects of fully listed `directories` that no listing of this walk returned."""
+        missing = self._model("logikal.project").search([
+            ("backend_id", "=", self.backend.id), ("directory_id", "in", directories.ids),
+            ("logikal_id", "not in", list(seen_guids)), ("active", "=", True),
+        ])
+        return self._archive("project", missing, {"deleted_date": fields.Datetime.now()})
+
+    # ------------------------------------------------------------------ phases
+    def phases(self, project, listed):
+        model = self._model("logikal.phase")
+        existing = {p.logikal_id: p for p in model.search([("project_id", "=", project.id)])}
+        wanted = [(p.id, phase_vals(p, index)) for index, p in enumerate(listed)]
+        records = self._upsert("phase", model, existing, wanted,
+                               lambda guid: {"project_id": project.id, "logikal_id": guid})
+        gone = model.browse([r.id for key, r in existing.items() if key not in records])
+        archived = self._archive("phase", gone)
+        if archived:
+            elevations = self._model("logikal.elevation").search([("phase_id", "in", archived.ids)])
+            self._archive("elevation", elevations, {"deleted_date": fields.Datetime.now()})
+        return records
+
+    # ------------------------------------------------------------------ elevations
+    def elevations(self, phase, listed):
+        model = self._model("logikal.elevation")
+        existing = {e.logikal_id: e for e in model.search([("phase_id", "=", phase.id)])}
+        wanted = [(e.id, self._elevation_vals(e, index, existing.get(e.id))) for index, e in enumerate(listed)]
+        records = self._upsert("elevation", model, existing, wanted,
+                               lambda guid: {"phase_id": phase.id, "logikal_id": guid})
+        gone = model.browse([r.id for key, r in existing.items() if key not in records])
+        self._archive("elevation", gone, {"deleted_date": fields.Datetime.now()})
+        return records
+
+    def _elevation_vals(self, elevation, sequence, record):
+        vals = elevation_vals(elevation, sequence)
+        if elevation.is_in_recycle_bin and (record is None or record.active):
+            vals["deleted_date"] = fields.Datetime.now()
+        elif not elevation.is_in_recycle_bin:
+            vals["deleted_date"] = False
+        return vals
+
+    @staticmethod
+    def needs_thumbnail(record, elevation):
+        return record.active and (not record.image_128 or record.thumbnail_version != version_key(elevation))
+
+    @staticmethod
+    def needs_parts_list(record, elevation):
+        return record.active and (not record.parts_list_sha256 or record.parts_list_version != version_key(elevation))
+
+    def store_thumbnail(self, record, elevation, data):
+        record.write({"image_1920": base64.b64encode(data), "thumbnail_version": version_key(elevation)})
+
+    # ------------------------------------------------------------------ parts lists
+    def store_parts_list(self, record, elevation, data):
+        """Parse and keep a downloaded parts list; a bad file keeps the previous good data. Returns success."""
+        version = version_key(elevation)
+        try:
+            parsed = parse_parts_list(data, elevation_id=record.logikal_id,
+                                      max_bytes=self.backend.max_parts_mb * 1024 * 1024)
+        except PartsListError as error:
+            self._parse_failed(record, error)
+            return False
+        if parsed.sha256 == record.parts_list_sha256 and record.parse_state == "ok":
+            record.write({"parts_list_version": version})
+            self.counts.add("parts_list", "unchanged")
+            return True
+        self._write_parsed(record, parsed, data, version)
+        return True
+
+    def _parse_failed(self, record, error):
+        record.write({"parse_state": "error", "parse_error": str(error)[:MAX_ERROR_LENGTH]})
+        self.record_failure(record, "parts_list", f"parts list: {error}")
+
+    def _write_parsed(self, record, parsed, data, version):
+        created = not record.parts_list_sha256
+        vals = parsed_vals(parsed)
+        vals.update({
+            "parts_list_file": base64.b64encode(data), "parts_list_sha256": parsed.sha256,
+            "parts_list_version": version, "parse_state": "ok", "parse_error": False,
+            "parse_date": fields.Datetime.now(),
+        })
+        record.glass_line_ids.unlink()
+        record.bom_line_ids.unlink()
+        vals["glass_line_ids"] = [(0, 0, glass_vals(line, i)) for i, line in enumerate(parsed.glass)]
+        vals["bom_line_ids"] = [(0, 0, bom_vals(line, i)) for i, line in enumerate(parsed.bom)]
+        record.write(vals)
+        self.counts.add("parts_list", "created" if created else "updated")
+
+    def reparse(self, records):
+        for record in records.filtered("parts_list_file"):
+            data = base64.b64decode(record.with_context(bin_size=False).parts_list_file)
+            try:
+                parsed = parse_parts_list(data, elevation_id=record.logikal_id,
+                                          max_bytes=self.backend.max_parts_mb * 1024 * 1024)
+            except PartsListError as error:
+                record.sudo().write({"parse_state": "error", "parse_error": str(error)[:MAX_ERROR_LENGTH]})
+                continue
+            self._write_parsed(record.sudo(), parsed, data, record.parts_list_version)
+
+    # ------------------------------------------------------------------ failures
+    def record_failure(self, record, otype, error):
+        """Note an error on `record` and schedule its retry; the run goes on."""
+        attempts = record.sync_attempts + 1
+        delay = self.backend.retry_delay_minutes * min(2 ** (attempts - 1), 32)
+        record.sudo().write({
+            "sync_state": "failed", "sync_error": str(error)[:MAX_ERROR_LENGTH], "sync_attempts": attempts,
+            "next_retry_date": fields.Datetime.now() + timedelta(minutes=delay),
+        })
+        self.counts.fail(otype, record.display_name, error)
+        _logger.info("LogiKal sync: %s %s failed (attempt %s): %s", otype, record.display_name, attempts, error)
+
+    def clear_failure(self, record):
+        if record.sync_error or record.sync_attempts:
+            record.write({"sync_error": False, "sync_attempts": 0, "next_retry_date": False})
+
+
+def parsed_vals(parsed):
+    info = parsed.elevation
+    return {
+        "parts_auto_description": info.auto_description or False,
+        "parts_auto_description_short": info.auto_description_short or False,
+        "parts_width": info.width or 0.0, "parts_width_unit": info.width_unit or False,
+        "parts_height": info.height or 0.0, "parts_height_unit": info.height_unit or False,
+        "parts_weight": info.weight or 0.0, "parts_weight_unit": info.weight_unit or False,
+        "parts_area": info.area or 0.0, "parts_area_unit": info.area_unit or False,
+        "system_code": info.system_code or False, "system_name": info.system_name or False,
+        "system_long_name": info.system_long_name or False, "color_base": info.color_base or False,
+    }
+
+
+def glass_vals(line, sequence):
+    return {"sequence": sequence, "glass_id": line.glass_id or False, "name": line.name or False,
+            "width": line.width or 0.0, "height": line.height or 0.0, "area": line.area or 0.0,
+            "quantity": line.quantity or 0.0}
+
+
+def bom_vals(line, sequence):
+    return {"sequence": sequence, "kind": line.kind, "code": line.code or False,
+            "description": line.description or False, "quantity": line.quantity or 0.0,
+            "length": line.length or 0.0, "unit": line.unit or False, "color": line.color or False,
+            "price": line.price or 0.0}

@@ -1,0 +1,125 @@
+"""`make test`: the Odoo-free suite, then (when Odoo 18 is found) the addon's tests in a throw-away database.
+
+Ends with one line: `summary: odoo-free N passed; odoo N passed; tours N passed` (or `odoo SKIPPED (...)`).
+"""
+
+import argparse
+import os
+import re
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import devenv  # noqa: E402
+
+TEST_START = re.compile(r"odoo\.addons\.logikal_connector\.tests\.(\w+): Starting (\w+)\.(\w+)")
+TEST_RESULT = re.compile(r"odoo\.tests\.result: (\d+) failed, (\d+) error\(s\) of (\d+) tests")
+LOG_LINE = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d+ \d+ (\w+) \S+ (\S+): (.*)$")
+TOUR_MODULES = {"test_tours"}
+
+
+def run_pure_suite(python, extra):
+    cmd = [python, "-m", "pytest", "-q", "-p", "no:cacheprovider", os.path.join(devenv.ROOT, "tests"), *extra]
+    result = subprocess.run(cmd, cwd=devenv.ROOT, capture_output=True, text=True)
+    sys.stdout.write(result.stdout[-6000:])
+    sys.stderr.write(result.stderr[-3000:])
+    passed = _count(r"(\d+) passed", result.stdout)
+    failed = _count(r"(\d+) failed", result.stdout) + _count(r"(\d+) errors?", result.stdout)
+    ok = result.returncode == 0 or (result.returncode == 5 and not failed)
+    return ok, f"odoo-free {passed} passed" + (f", {failed} failed" if failed else "")
+
+
+def _count(pattern, text):
+    found = re.findall(pattern, text)
+    return int(found[-1]) if found else 0
+
+
+def run_odoo_suite(test_tags):
+    python, source, reason = devenv.find_odoo()
+    if not source:
+        return True, f"odoo SKIPPED (Odoo 18 not found: {reason}; set ODOO_PYTHON or install it under /opt/odoo18)"
+    db_args, _started = devenv.ensure_postgres()
+    database = f"logikal_test_{os.getpid()}_{int(time.time())}"
+    data_dir = os.path.join(devenv.ROOT, ".run", "testdata")
+    cmd = [
+        python, "-m", "odoo", "-d", database, *db_args,
+        f"--addons-path={devenv.odoo_addons_path(source)}", f"--data-dir={data_dir}",
+        "-i", "logikal_connector", "--test-enable", f"--test-tags={test_tags}",
+        "--stop-after-init", "--without-demo=all", "--log-level=info",
+        "--http-interface=127.0.0.1", f"--http-port={devenv.free_port()}", "--max-cron-threads=0",
+    ]
+    devenv.say(f"running the Odoo suite in database {database}")
+    try:
+        log = _stream(cmd)
+    finally:
+        devenv.drop_database(db_args, database, python)
+    return _judge_odoo_log(log)
+
+
+def _stream(cmd):
+    lines = []
+    env = dict(os.environ, PYTHONUNBUFFERED="1")
+    with subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env) as proc:
+        for line in proc.stdout:
+            lines.append(line.rstrip("\n"))
+            if _worth_showing(line):
+                sys.stdout.write(line)
+    return lines
+
+
+def _worth_showing(line):
+    return any(word in line for word in (" ERROR ", " WARNING ", " CRITICAL ", "FAIL:", "odoo.tests.result",
+                                         "odoo.tests.stats", "Traceback"))
+
+
+def _judge_odoo_log(lines):
+    tests = {"odoo": 0, "tours": 0}
+    problems = []
+    result = None
+    for line in lines:
+        start = TEST_START.search(line)
+        if start:
+            tests["tours" if start.group(1) in TOUR_MODULES else "odoo"] += 1
+        if TEST_RESULT.search(line):
+            result = TEST_RESULT.search(line)
+        problems += _problem(line)
+    failed = int(result.group(1)) + int(result.group(2)) if result else 0
+    if result is None and not any(tests.values()):
+        problems.append("no Odoo test ran (install failed?)")
+    ok = not failed and not problems
+    for problem in problems[:20]:
+        devenv.say(f"  problem: {problem}")
+    summary = f"odoo {tests['odoo']} passed; tours {tests['tours']} passed"
+    if not ok:
+        summary = f"odoo FAILED ({failed} failed tests, {len(problems)} log problems; {tests} started)"
+    return ok, summary
+
+
+def _problem(line):
+    match = LOG_LINE.match(line)
+    if not match:
+        return []
+    level, logger, message = match.groups()
+    if level in ("ERROR", "CRITICAL"):
+        return [f"{logger}: {message[:300]}"]
+    if level == "WARNING" and logger != "odoo.tests.result" and ("logikal" in logger or "logikal" in message):
+        return [f"{logger}: {message[:300]}"]
+    return []
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--python", default=sys.executable, help="interpreter for the Odoo-free suite")
+    parser.add_argument("--odoo-tags", default="/logikal_connector", help="Odoo --test-tags")
+    parser.add_argument("--skip-odoo", action="store_true")
+    parser.add_argument("pytest_args", nargs="*")
+    args = parser.parse_args()
+    pure_ok, pure_summary = run_pure_suite(args.python, args.pytest_args)
+    odoo_ok, odoo_summary = (True, "odoo SKIPPED (--skip-odoo)") if args.skip_odoo else run_odoo_suite(args.odoo_tags)
+    devenv.say(f"summary: {pure_summary}; {odoo_summary}")
+    return 0 if pure_ok and odoo_ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
