@@ -9,7 +9,7 @@ from .dataset import DatasetError, NotFound, generate_dataset
 from .server import MODES, Simulator
 
 DATASETS = {
-    "small": "tests: 9 directories (3 roots, nesting 3 deep, empty ones), 6 projects, 11 phases, 31 elevations",
+    "small": "tests: 9 directories (3 roots, 3 levels, empty ones), 6 projects, 11 phases, 31 elevations",
     "s1": "benchmark: 'Demo Odoo' / DOS22309, default phase with 13 elevations + 'Fase 1' with 4",
     "demo": "make run: 6 directories, 8 projects, 17 phases, 80 elevations with realistic names",
     "scale": "volume: dirs=10, projects=200, phases=3, elevations=10 per phase (6,000), built lazily",

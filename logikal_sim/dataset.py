@@ -169,7 +169,7 @@ class Dataset:
         return project
 
     def rng(self, *key):
-        return random.Random("/".join(str(k) for k in (self.name, self.seed) + key))
+        return random.Random("/".join(str(k) for k in (self.name, self.seed, *key)))
 
     def guid(self, *key):
         return make_guid(self.name, self.seed, *key)
@@ -299,8 +299,8 @@ def make_elevation_data(ds: Dataset, key, name, *, created, changed, **fields) -
         "amount": float(rng.choice((1, 1, 1, 2, 3, 4))), "isInRecycleBin": False,
         "automaticDescription": rng.choice(DESCRIPTIONS), "systemDescription": system,
         "modelDescription": model, "userDescription": rng.choice(ROOMS),
-        "surfaceOfBaseElement": dict(zip(("name", "colorInside", "colorOutside"), surface)),
-        "surfaceOfInsertions": dict(zip(("name", "colorInside", "colorOutside"), insertion)),
+        "surfaceOfBaseElement": dict(zip(("name", "colorInside", "colorOutside"), surface, strict=False)),
+        "surfaceOfInsertions": dict(zip(("name", "colorInside", "colorOutside"), insertion, strict=False)),
         "createdByUser": rng.choice(USERS), "createdDate": created, "changedDate": changed,
         "width": width, "height": height, "isElementPricelistElevation": pricelist,
         "elementPricelistId": ds.guid("pricelist", rng.randrange(5)) if pricelist else NULL_GUID,
@@ -381,9 +381,10 @@ def build_s1(ds: Dataset):
 DEMO_TREE = (
     ("Demo Odoo", (("DOS22309", 3, "Nick "), ("DOS22410", 2, "Sofie"), ("DOS22269", 1, "Nick "))),
     ("Klanten 2025", ()),
-    ("Klanten 2025/Residentieel", (("Villa Zonnebloem", 2, "Jan De Smet "), ("Renovatie Hoeve Ter Linden", 3,
-                                                                         "Ann"))),
-    ("Klanten 2025/Utiliteit", (("Kantoorgebouw De Haven", 3, "Pieter  "), ("School Sint-Jozef", 2, "Sofie"))),
+    ("Klanten 2025/Residentieel", (("Villa Zonnebloem", 2, "Jan De Smet "),
+                                   ("Renovatie Hoeve Ter Linden", 3, "Ann"))),
+    ("Klanten 2025/Utiliteit", (("Kantoorgebouw De Haven", 3, "Pieter  "),
+                                ("School Sint-Jozef", 2, "Sofie"))),
     ("Klanten 2025/Utiliteit/Offertes", (("Offerte Bakkerij Claes", 1, "Jan De Smet "),)),
     ("Archief", ()),
 )
@@ -457,7 +458,7 @@ def _one_target(kw_targets):
 
 
 def _elevation_edit(ds, elevation_id, *, new_version=True, **changes):
-    project, phase, elevation = ds.find_elevation(elevation_id)
+    project, _phase, elevation = ds.find_elevation(elevation_id)
     ds.tick()
     elevation.data.update(changes)
     elevation.data["changedDate"] = ds.clock

@@ -99,9 +99,10 @@ def _draw_element(canvas, elevation, box, view):
     for i in range(panes):
         px0 = x0 + frame + inner_w * i // panes
         px1 = x0 + frame + inner_w * (i + 1) // panes
-        canvas.fill(px0 + frame // 2, y0 + frame, px1 - frame // 2, y1 - frame, GLASS.get(view, GLASS["Interior"]))
+        pane = (px0 + frame // 2, y0 + frame, px1 - frame // 2, y1 - frame)
+        canvas.fill(*pane, GLASS.get(view, GLASS["Interior"]))
         if (i + len(str(elevation.get("name", "")))) % 2 == 0:
-            canvas.frame(px0 + frame // 2, y0 + frame, px1 - frame // 2, y1 - frame, max(1, frame // 2), SASH)
+            canvas.frame(*pane, max(1, frame // 2), SASH)
 
 
 def _draw_dimensions(canvas, box, margin):

@@ -1,4 +1,4 @@
-"""The MBIOE simulator: a stateful HTTP server with per-token cursors, modes, latency, faults and a control API.
+"""The MBIOE simulator: stateful HTTP server with per-token cursors, modes, latency, faults, control API.
 
 Status codes beyond the swagger (documented choices):
 - POST /auth over `max_sessions` -> 409 ("maximum number of concurrent sessions reached").
@@ -12,6 +12,7 @@ Status codes beyond the swagger (documented choices):
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import random
 import re
@@ -46,15 +47,17 @@ API_HANDLERS = {  # template -> Simulator method (POST /auth, DELETE /auth and G
     "GET /projects/selected": "_selected_project", "GET /projects/selected/estimation": "_estimation",
     "GET /phases": "_list_phases", "POST /phases/select": "_select_phase",
     "GET /elevations": "_list_elevations", "POST /elevations/select": "_select_elevation",
-    "GET /elevations/{id}/thumbnail": "_thumbnail_by_id", "GET /elevations/selected/thumbnail": "_selected_thumbnail",
-    "GET /elevations/selected/parts-list": "_parts_list", "GET /elevations/selected/quotation-price": "_quotation_price",
+    "GET /elevations/{id}/thumbnail": "_thumbnail_by_id",
+    "GET /elevations/selected/thumbnail": "_selected_thumbnail",
+    "GET /elevations/selected/parts-list": "_parts_list",
+    "GET /elevations/selected/quotation-price": "_quotation_price",
 }
 ROUTES = frozenset(LATENCY_PROFILE)
 CORRUPT_KINDS = ("base64", "sqlite", "json", "oversize")
 OVERSIZE_BYTES = 25 * 1024 * 1024
 LEVELS = ("root", "directory", "project", "phase", "elevation")
-EXPECTS = {level: f"This operation expects the session to be in a{'n' if level == 'elevation' else ''} {level}."
-           for level in LEVELS[1:]}
+EXPECTS = {level: f"This operation expects the session to be in {article} {level}."
+           for level, article in (("directory", "a"), ("project", "a"), ("phase", "a"), ("elevation", "an"))}
 MSG_UNAUTHORIZED = "Invalid session authentication identifier."
 MSG_BAD_LOGIN = "Authentication failed. Invalid username or password."
 MSG_BAD_REQUEST = "The request is in an invalid format or is missing required properties."
@@ -272,7 +275,7 @@ class Simulator:
             self._server = _Server((self.host, self.port), self)
             self.port = self._server.server_address[1]
             self._thread = threading.Thread(target=self._server.serve_forever, name="logikal-sim",
-                                            kwargs={"poll_interval": 0.1}, daemon=True)
+                                            kwargs={"poll_interval": 0.05}, daemon=True)
             self._thread.start()
         return self.base_url
 
@@ -387,10 +390,10 @@ class Simulator:
             delay = nominal * self.latency_scale
             faults = self._faults
             delay += next((s for k, s in faults.hang.items() if _matches(template, {k})), 0.0)
-            if faults.error_rate and (faults.endpoints is None or _matches(template, faults.endpoints)):
-                if faults.rng.random() < faults.error_rate:
-                    counters["injected_errors"] += 1
-                    return delay, error_reply(faults.error_status, "Simulated server error.")
+            targeted = faults.endpoints is None or _matches(template, faults.endpoints)
+            if faults.error_rate and targeted and faults.rng.random() < faults.error_rate:
+                counters["injected_errors"] += 1
+                return delay, error_reply(faults.error_status, "Simulated server error.")
             return delay, None
 
     def _dispatch(self, template, api_path, query, headers, body):
@@ -516,7 +519,9 @@ class Simulator:
     def _reachable_strict(self, session, path):
         parent = self.dataset.directories[path].parent_path
         current = session.path if session.level == "directory" else None
-        return parent is None or (current is not None and (current == parent or current.startswith(parent + "/")))
+        if parent is None:
+            return True
+        return current is not None and (current == parent or current.startswith(parent + "/"))
 
     def _list_projects(self, session, **_):
         if session.level != "directory":
@@ -587,11 +592,12 @@ class Simulator:
         return self._thumbnail(elevation.data, options)
 
     def _thumbnail(self, data, options):
-        key = (data["id"], data["versionId"], data["width"], data["height"], data["name"]) + options
+        key = (data["id"], data["versionId"], data["width"], data["height"], data["name"], *options)
         png = self._thumb_cache.get(key)
         if png is None:
             width, height, view, dims, desc = options
-            png = render_thumbnail(data, width, height, view=view, with_dimensions=dims, with_description=desc)
+            png = render_thumbnail(data, width, height, view=view, with_dimensions=dims,
+                                   with_description=desc)
             self._thumb_cache.put(key, png)
         self._counters["thumbnails"] += 1
         return Reply(200, png, "application/octet-stream")
@@ -691,9 +697,10 @@ def _thumbnail_options(query):
     flags = {name: query[name].lower() for name in ("withdimensions", "withdescription")}
     width, height = query["width"], query["height"]
     valid = (width.isdigit() and height.isdigit() and 0 < int(width) <= 4096 and 0 < int(height) <= 4096
-             and query["view"] in ("Interior", "Exterior") and all(v in ("true", "false") for v in flags.values()))
+             and query["view"] in ("Interior", "Exterior")
+             and all(v in ("true", "false") for v in flags.values()))
     if not valid:
-        raise ApiError(400, "The request can't be performed on the requested object: invalid thumbnail options.")
+        raise ApiError(400, "The request can't be performed on the requested object: bad thumbnail options.")
     if query["format"].upper() != "PNG":
         raise ApiError(400, f"The simulator renders PNG thumbnails only (got {query['format']!r}).")
     return (int(width), int(height), query["view"], flags["withdimensions"] == "true",
@@ -727,6 +734,10 @@ class _Handler(BaseHTTPRequestHandler):
     server_version = "MbioeSimulator/1.0"
     timeout = 300  # idle keep-alive connections are closed after this
 
+    def setup(self):
+        super().setup()
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)  # no 40 ms delayed-ACK stalls
+
     def do_GET(self):
         self._serve("GET")
 
@@ -747,7 +758,7 @@ class _Handler(BaseHTTPRequestHandler):
         body = self.rfile.read(length) if length > 0 else b""
         try:
             reply = self.server.simulator.handle_request(method, self.path, self.headers, body)
-        except Exception as exc:  # noqa: BLE001 - a simulator bug must still answer with an envelope
+        except Exception as exc:
             reply = error_reply(500, f"Simulator internal error: {type(exc).__name__}: {exc}")
         try:
             self.send_response(reply.status)
@@ -758,7 +769,7 @@ class _Handler(BaseHTTPRequestHandler):
         except OSError:
             self.close_connection = True
 
-    def log_message(self, format, *args):  # noqa: A002 - silence the default stderr access log
+    def log_message(self, format, *args):
         pass
 
 
@@ -786,7 +797,5 @@ class _Server(ThreadingHTTPServer):
         with self._connections_lock:
             connections = list(self._connections)
         for sock in connections:
-            try:
+            with contextlib.suppress(OSError):
                 sock.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
