@@ -32,20 +32,53 @@ REAL_MAX_BYTES = 1_690_000
 PAGE_SIZE = {"real": 4096, "small": 1024}
 
 ENRICHMENT_FIELDS = (
-    "auto_description", "auto_description_short", "width", "width_unit", "height", "height_unit",
-    "weight", "weight_unit", "area", "area_unit", "system_code", "system_name", "system_long_name",
+    "auto_description",
+    "auto_description_short",
+    "width",
+    "width_unit",
+    "height",
+    "height_unit",
+    "weight",
+    "weight_unit",
+    "area",
+    "area_unit",
+    "system_code",
+    "system_name",
+    "system_long_name",
     "color_base",
 )
 ELEVATION_COLUMNS = {
     "production": (
-        "AutoDescription", "AutoDescriptionShort", "Width_Output", "Width_Unit", "Height_Output", "Height_Unit",
-        "Weight_Output", "Weight_Unit", "Area_Output", "Area_Unit", "SystemCode", "SystemName",
-        "SystemLongName", "ColorBase_Long",
+        "AutoDescription",
+        "AutoDescriptionShort",
+        "Width_Output",
+        "Width_Unit",
+        "Height_Output",
+        "Height_Unit",
+        "Weight_Output",
+        "Weight_Unit",
+        "Area_Output",
+        "Area_Unit",
+        "SystemCode",
+        "SystemName",
+        "SystemLongName",
+        "ColorBase_Long",
     ),
     "legacy": (
-        "AutoDescription", "AutoDescriptionShort", "Width_Out", "Width_Unit", "Heighth_Out", "Heighth_Unit",
-        "Weight_Out", "Weight_Unit", "Area_Out", "Area_Unit", "Systemcode", "SystemName",
-        "SystemLongName", "ColorBase_Long",
+        "AutoDescription",
+        "AutoDescriptionShort",
+        "Width_Out",
+        "Width_Unit",
+        "Heighth_Out",
+        "Heighth_Unit",
+        "Weight_Out",
+        "Weight_Unit",
+        "Area_Out",
+        "Area_Unit",
+        "Systemcode",
+        "SystemName",
+        "SystemLongName",
+        "ColorBase_Long",
     ),
 }
 NUMERIC_FIELDS = {"width": 1, "height": 1, "weight": 2, "area": 3}
@@ -57,23 +90,87 @@ GLASS_TYPES = (
     "Toughened 6/16/44.2 Ar Ug=1.0",
 )
 ARTICLE_NAMES = (
-    "Corner cleat 40 mm", "Screw Ø4.2x19 stainless", "Drainage cap", "EPDM glazing gasket outer",
-    "EPDM glazing gasket inner", "Hinge 3D adjustable", "Espagnolette handle", "Locking cam",
-    "Setting block 100x24x5", "Glazing bead clip", "Frame anchor 100 mm", "Silicone sealant 310 ml",
-    "End cap mullion", "Insulating strip 24 mm", "Water deflector", "Hardware set tilt&turn",
+    "Corner cleat 40 mm",
+    "Screw Ø4.2x19 stainless",
+    "Drainage cap",
+    "EPDM glazing gasket outer",
+    "EPDM glazing gasket inner",
+    "Hinge 3D adjustable",
+    "Espagnolette handle",
+    "Locking cam",
+    "Setting block 100x24x5",
+    "Glazing bead clip",
+    "Frame anchor 100 mm",
+    "Silicone sealant 310 ml",
+    "End cap mullion",
+    "Insulating strip 24 mm",
+    "Water deflector",
+    "Hardware set tilt&turn",
 )
 PROFILE_NAMES = (
-    "Frame profile outer", "Sash profile", "Mullion T-profile", "Transom profile", "Glazing bead 20 mm",
-    "Sill profile", "Coupling profile", "Reinforcement tube", "Threshold profile",
+    "Frame profile outer",
+    "Sash profile",
+    "Mullion T-profile",
+    "Transom profile",
+    "Glazing bead 20 mm",
+    "Sill profile",
+    "Coupling profile",
+    "Reinforcement tube",
+    "Threshold profile",
 )
 FILLER_TABLES = (
-    "Accessories", "Acoustics", "Anchors", "Barcodes", "CalcGroups", "CalcSummary",
-    "Currencies", "Customers", "CuttingAngles", "Dimensions", "Discounts", "Drainage", "Fillings", "Fittings",
-    "Frames", "Gaskets", "Handles", "HardwareSets", "Hinges", "Installation", "Insulation", "Labels",
-    "Languages", "Layouts", "Locks", "Machining", "Mullions", "Offers", "Options", "Orders", "Packing",
-    "Panels", "Parameters", "Perimeters", "Positions", "PriceGroups", "ProfileMachining", "Psi", "Remnants",
-    "Sashes", "Screws", "Sealants", "Settings", "StockItems", "Surcharges", "Taxes", "Texts", "Transoms",
-    "Transport", "Units", "Versions", "Weights",
+    "Accessories",
+    "Acoustics",
+    "Anchors",
+    "Barcodes",
+    "CalcGroups",
+    "CalcSummary",
+    "Currencies",
+    "Customers",
+    "CuttingAngles",
+    "Dimensions",
+    "Discounts",
+    "Drainage",
+    "Fillings",
+    "Fittings",
+    "Frames",
+    "Gaskets",
+    "Handles",
+    "HardwareSets",
+    "Hinges",
+    "Installation",
+    "Insulation",
+    "Labels",
+    "Languages",
+    "Layouts",
+    "Locks",
+    "Machining",
+    "Mullions",
+    "Offers",
+    "Options",
+    "Orders",
+    "Packing",
+    "Panels",
+    "Parameters",
+    "Perimeters",
+    "Positions",
+    "PriceGroups",
+    "ProfileMachining",
+    "Psi",
+    "Remnants",
+    "Sashes",
+    "Screws",
+    "Sealants",
+    "Settings",
+    "StockItems",
+    "Surcharges",
+    "Taxes",
+    "Texts",
+    "Transoms",
+    "Transport",
+    "Units",
+    "Versions",
+    "Weights",
 )
 PADDING_TABLE = "CuttingList"
 PICTURE_TABLE = "Pictures"
@@ -152,7 +249,8 @@ def enrichment_values(elevation):
     long_name, name, code = system_names(elevation.get("systemDescription"))
     label = _text(elevation.get("name")) or "Elevation"
     return {
-        "auto_description": _text(elevation.get("automaticDescription")) or f"{label} {width:g} x {height:g} mm",
+        "auto_description": _text(elevation.get("automaticDescription"))
+        or f"{label} {width:g} x {height:g} mm",
         "auto_description_short": f"{name} {width:g}x{height:g}",
         "width": width,
         "width_unit": "mm",
@@ -232,21 +330,34 @@ def _glass_rows(values, rng, profile):
     pane_height = max(round(values["height"] - 120, 1), 100.0)
     rows = []
     for index in range(panes):
-        rows.append({
-            "glass_id": index + 1, "name": rng.choice(GLASS_TYPES), "width": pane_width,
-            "height": pane_height, "area": round(pane_width * pane_height / 1e6, 3), "quantity": 1.0,
-        })
+        rows.append(
+            {
+                "glass_id": index + 1,
+                "name": rng.choice(GLASS_TYPES),
+                "width": pane_width,
+                "height": pane_height,
+                "area": round(pane_width * pane_height / 1e6, 3),
+                "quantity": 1.0,
+            }
+        )
     return rows
 
 
 def _article_rows(values, rng, profile):
     count = 3 if profile == "small" else min(24 + int(values["area"] * 4), 60)
     colour = values["color_base"] or "Natural"
-    return [{
-        "code": f"{rng.int(100, 999)}.{rng.int(1000, 9999)}", "description": rng.choice(ARTICLE_NAMES),
-        "quantity": float(rng.int(1, 24)), "length": None, "unit": "Pcs", "color": colour,
-        "price": rng.money(0.2, 85.0),
-    } for _ in range(count)]
+    return [
+        {
+            "code": f"{rng.int(100, 999)}.{rng.int(1000, 9999)}",
+            "description": rng.choice(ARTICLE_NAMES),
+            "quantity": float(rng.int(1, 24)),
+            "length": None,
+            "unit": "Pcs",
+            "color": colour,
+            "price": rng.money(0.2, 85.0),
+        }
+        for _ in range(count)
+    ]
 
 
 def _profile_rows(values, rng, profile):
@@ -256,11 +367,17 @@ def _profile_rows(values, rng, profile):
     rows = []
     for _ in range(count):
         length = rng.choice((values["width"], values["height"], round(values["width"] / 2, 1)))
-        rows.append({
-            "code": f"{prefix}{rng.int(10000, 99999)}", "description": rng.choice(PROFILE_NAMES),
-            "quantity": float(rng.int(1, 4)), "length": length, "unit": "Bar", "color": colour,
-            "price": rng.money(12.0, 240.0),
-        })
+        rows.append(
+            {
+                "code": f"{prefix}{rng.int(10000, 99999)}",
+                "description": rng.choice(PROFILE_NAMES),
+                "quantity": float(rng.int(1, 4)),
+                "length": length,
+                "unit": "Bar",
+                "color": colour,
+                "price": rng.money(12.0, 240.0),
+            }
+        )
     return rows
 
 
@@ -294,28 +411,56 @@ def _insert(connection, table, rows):
 
 
 def _write_header_tables(connection, project, phase, plans, variant):
-    _create(connection, "Projects", ("ProjectID TEXT", "Name TEXT", "JobNumber TEXT", "OfferNumber TEXT",
-                                     "PersonInCharge TEXT", "Estimated INTEGER"))
-    _insert(connection, "Projects", [(
-        braced_guid(project), _text(project.get("name")), _text(project.get("jobNumber")),
-        _text(project.get("offerNumber")), _text(project.get("personInCharge")),
-        int(bool(project.get("estimated"))),
-    )])
+    _create(
+        connection,
+        "Projects",
+        (
+            "ProjectID TEXT",
+            "Name TEXT",
+            "JobNumber TEXT",
+            "OfferNumber TEXT",
+            "PersonInCharge TEXT",
+            "Estimated INTEGER",
+        ),
+    )
+    _insert(
+        connection,
+        "Projects",
+        [
+            (
+                braced_guid(project),
+                _text(project.get("name")),
+                _text(project.get("jobNumber")),
+                _text(project.get("offerNumber")),
+                _text(project.get("personInCharge")),
+                int(bool(project.get("estimated"))),
+            )
+        ],
+    )
     _create(connection, "Phases", ("PhaseID TEXT", "Name TEXT", "Description TEXT"))
-    _insert(connection, "Phases", [(braced_guid(phase), _text(phase.get("name")),
-                                    _text(phase.get("description")))])
-    columns = ("ElevationID TEXT", "Name TEXT", "Amount REAL") + tuple(
-        f"{name} {'REAL' if variant == 'production' and key in NUMERIC_FIELDS else 'TEXT'}"
-        for key, name in zip(ENRICHMENT_FIELDS, ELEVATION_COLUMNS[variant]))
+    _insert(
+        connection,
+        "Phases",
+        [(braced_guid(phase), _text(phase.get("name")), _text(phase.get("description")))],
+    )
+    names = zip(ENRICHMENT_FIELDS, ELEVATION_COLUMNS[variant], strict=True)
+    typed = [f"{name} {_column_type(key, variant)}" for key, name in names]
+    columns = ("ElevationID TEXT", "Name TEXT", "Amount REAL", *typed)
     _create(connection, "Elevations", columns)
     _insert(connection, "Elevations", [_elevation_row(plan, variant) for plan in plans])
+
+
+def _column_type(key, variant):
+    return "REAL" if variant == "production" and key in NUMERIC_FIELDS else "TEXT"
 
 
 def _elevation_row(plan, variant):
     values = [plan.values[key] for key in ENRICHMENT_FIELDS]
     if variant == "legacy":
-        values = [_decimal_comma(value, NUMERIC_FIELDS[key]) if key in NUMERIC_FIELDS else value
-                  for key, value in zip(ENRICHMENT_FIELDS, values)]
+        values = [
+            _decimal_comma(value, NUMERIC_FIELDS[key]) if key in NUMERIC_FIELDS else value
+            for key, value in zip(ENRICHMENT_FIELDS, values, strict=True)
+        ]
     return (plan.guid, plan.name, 1.0, *values)
 
 
@@ -326,20 +471,74 @@ def _decimal_comma(value, digits):
 def _write_parts_tables(connection, plans, variant):
     linked = variant == "production"
     ref = ("ElevationID TEXT",) if linked else ()
-    _create(connection, "Glass", (*ref, "GlassID INTEGER", "Name TEXT", "Width REAL", "Height REAL",
-                                  "Area REAL", "Amount REAL"))
-    _create(connection, "Articles", (*ref, "ArticleCode TEXT", "Description TEXT", "Amount REAL", "Unit TEXT",
-                                     "Color TEXT", "Price REAL"))
-    _create(connection, "Profiles", (*ref, "ArticleCode TEXT", "Description TEXT", "Amount REAL",
-                                     "Length REAL", "Unit TEXT", "Color TEXT", "Price REAL"))
+    _create(
+        connection,
+        "Glass",
+        (*ref, "GlassID INTEGER", "Name TEXT", "Width REAL", "Height REAL", "Area REAL", "Amount REAL"),
+    )
+    _create(
+        connection,
+        "Articles",
+        (
+            *ref,
+            "ArticleCode TEXT",
+            "Description TEXT",
+            "Amount REAL",
+            "Unit TEXT",
+            "Color TEXT",
+            "Price REAL",
+        ),
+    )
+    _create(
+        connection,
+        "Profiles",
+        (
+            *ref,
+            "ArticleCode TEXT",
+            "Description TEXT",
+            "Amount REAL",
+            "Length REAL",
+            "Unit TEXT",
+            "Color TEXT",
+            "Price REAL",
+        ),
+    )
     for plan in plans:
         key = (plan.guid,) if linked else ()
         _insert(connection, "Glass", [(*key, *row.values()) for row in plan.glass])
-        _insert(connection, "Articles", [(*key, row["code"], row["description"], row["quantity"], row["unit"],
-                                          row["color"], row["price"]) for row in plan.articles])
-        _insert(connection, "Profiles", [(*key, row["code"], row["description"], row["quantity"],
-                                          row["length"], row["unit"], row["color"], row["price"])
-                                         for row in plan.profiles])
+        _insert(
+            connection,
+            "Articles",
+            [
+                (
+                    *key,
+                    row["code"],
+                    row["description"],
+                    row["quantity"],
+                    row["unit"],
+                    row["color"],
+                    row["price"],
+                )
+                for row in plan.articles
+            ],
+        )
+        _insert(
+            connection,
+            "Profiles",
+            [
+                (
+                    *key,
+                    row["code"],
+                    row["description"],
+                    row["quantity"],
+                    row["length"],
+                    row["unit"],
+                    row["color"],
+                    row["price"],
+                )
+                for row in plan.profiles
+            ],
+        )
 
 
 def _write_detail_tables(connection, plans, profile):
@@ -347,46 +546,145 @@ def _write_detail_tables(connection, plans, profile):
     small = profile == "small"
     rng = _Rng("details|" + "|".join(plan.guid for plan in plans))
     first = plans[0] if plans else ElevationPlan("{}", "", enrichment_values({}))
-    _table(connection, "Insertions", ("ElevationID TEXT", "InsertionID INTEGER", "Type TEXT", "Width REAL",
-                                      "Height REAL"),
-           [(first.guid, i + 1, ("Base", "Fixed", "Casement", "Casement")[i], row["width"], row["height"])
-            for i, row in enumerate((first.glass * 4)[: 2 if small else 4])])
-    _table(connection, "LabourTimes", ("ElevationID TEXT", "Operation TEXT", "Minutes REAL"),
-           [(first.guid, f"Operation {i + 1:02d}", float(rng.int(2, 90))) for i in range(2 if small else 27)])
-    _table(connection, "LabourCosts", ("ElevationID TEXT", "Name TEXT", "Hours REAL", "Rate REAL", "Cost REAL"),
-           [(first.guid, f"Labour {i + 1:02d}", rng.int(1, 40) / 4, 48.5, rng.money(10, 400))
-            for i in range(2 if small else 21)])
-    _table(connection, "CalcItemNames", ("CalcItemNameID INTEGER", "Name TEXT"),
-           [(i + 1, name) for i, name in enumerate(("Material", "Profiles", "Glass", "Hardware", "Labour",
-                                                    "Surface treatment", "Packing", "Transport"))])
-    _table(connection, "CalcDetailItems", ("ElevationID TEXT", "CalcItemNameID INTEGER", "ArticleCode TEXT",
-                                           "Quantity REAL", "UnitPrice REAL", "TotalPrice REAL"),
-           [(first.guid, rng.int(1, 8), f"{rng.int(100, 999)}.{rng.int(1000, 9999)}", float(rng.int(1, 20)),
-             rng.money(0.5, 120), rng.money(1, 900)) for _ in range(3 if small else 140)])
+    _table(
+        connection,
+        "Insertions",
+        ("ElevationID TEXT", "InsertionID INTEGER", "Type TEXT", "Width REAL", "Height REAL"),
+        [
+            (first.guid, i + 1, ("Base", "Fixed", "Casement", "Casement")[i], row["width"], row["height"])
+            for i, row in enumerate((first.glass * 4)[: 2 if small else 4])
+        ],
+    )
+    _table(
+        connection,
+        "LabourTimes",
+        ("ElevationID TEXT", "Operation TEXT", "Minutes REAL"),
+        [(first.guid, f"Operation {i + 1:02d}", float(rng.int(2, 90))) for i in range(2 if small else 27)],
+    )
+    _table(
+        connection,
+        "LabourCosts",
+        ("ElevationID TEXT", "Name TEXT", "Hours REAL", "Rate REAL", "Cost REAL"),
+        [
+            (first.guid, f"Labour {i + 1:02d}", rng.int(1, 40) / 4, 48.5, rng.money(10, 400))
+            for i in range(2 if small else 21)
+        ],
+    )
+    _table(
+        connection,
+        "CalcItemNames",
+        ("CalcItemNameID INTEGER", "Name TEXT"),
+        [
+            (i + 1, name)
+            for i, name in enumerate(
+                (
+                    "Material",
+                    "Profiles",
+                    "Glass",
+                    "Hardware",
+                    "Labour",
+                    "Surface treatment",
+                    "Packing",
+                    "Transport",
+                )
+            )
+        ],
+    )
+    _table(
+        connection,
+        "CalcDetailItems",
+        (
+            "ElevationID TEXT",
+            "CalcItemNameID INTEGER",
+            "ArticleCode TEXT",
+            "Quantity REAL",
+            "UnitPrice REAL",
+            "TotalPrice REAL",
+        ),
+        [
+            (
+                first.guid,
+                rng.int(1, 8),
+                f"{rng.int(100, 999)}.{rng.int(1000, 9999)}",
+                float(rng.int(1, 20)),
+                rng.money(0.5, 120),
+                rng.money(1, 900),
+            )
+            for _ in range(3 if small else 140)
+        ],
+    )
     _write_reference_tables(connection, first, rng, small)
 
 
 def _write_reference_tables(connection, first, rng, small):
     side = ("Top", "Bottom", "Left", "Right")
-    _table(connection, "MountingLines", ("ElevationID TEXT", "Side TEXT", "Length REAL", "Anchors INTEGER"),
-           [(first.guid, s, first.values["width"] if s in ("Top", "Bottom") else first.values["height"],
-             rng.int(2, 8)) for s in side])
-    _table(connection, "UValue", ("ElevationID TEXT", "Name TEXT", "U REAL", "U_Unit TEXT", "Area REAL",
-                                  "Area_Unit TEXT"),
-           [(first.guid, f"Uw zone {i + 1}", rng.int(60, 220) / 100, "W/m²K", rng.int(5, 900) / 1000, "m²")
-            for i in range(2 if small else 22)])
-    _table(connection, "Colors", ("ColorID INTEGER", "Code TEXT", "Name TEXT", "Inside TEXT", "Outside TEXT"),
-           [(i + 1, f"RAL {9000 + i * 3}", first.values["color_base"] or "Natural", "RAL 9016", "RAL 7016")
-            for i in range(2 if small else 6)])
-    _table(connection, "ElevationCE", ("ElevationID TEXT", "Property TEXT", "Value TEXT", "Standard TEXT"),
-           [(first.guid, f"Property {i + 1}", f"Class {rng.int(1, 4)}", "EN 14351-1")
-            for i in range(2 if small else 20)])
-    _table(connection, "Suppliers", ("SupplierID INTEGER", "Name TEXT", "City TEXT", "Country TEXT"),
-           [(i + 1, name, city, "BE") for i, (name, city) in enumerate(
-               (("Alu Supply NV", "Duisburg"), ("Glasindustrie", "Gent"), ("Beslag BV", "Tilburg"),
-                ("Sealants Ltd", "Leeds"))[: 2 if small else 4])])
-    _table(connection, "Manufacturers", ("ManufacturerID INTEGER", "Name TEXT", "Country TEXT"),
-           [(1, first.values["system_long_name"].split()[0], "BE"), (2, "Roto", "DE"), (3, "Saint-Gobain", "FR")])
+    _table(
+        connection,
+        "MountingLines",
+        ("ElevationID TEXT", "Side TEXT", "Length REAL", "Anchors INTEGER"),
+        [
+            (
+                first.guid,
+                s,
+                first.values["width"] if s in ("Top", "Bottom") else first.values["height"],
+                rng.int(2, 8),
+            )
+            for s in side
+        ],
+    )
+    _table(
+        connection,
+        "UValue",
+        ("ElevationID TEXT", "Name TEXT", "U REAL", "U_Unit TEXT", "Area REAL", "Area_Unit TEXT"),
+        [
+            (first.guid, f"Uw zone {i + 1}", rng.int(60, 220) / 100, "W/m²K", rng.int(5, 900) / 1000, "m²")
+            for i in range(2 if small else 22)
+        ],
+    )
+    _table(
+        connection,
+        "Colors",
+        ("ColorID INTEGER", "Code TEXT", "Name TEXT", "Inside TEXT", "Outside TEXT"),
+        [
+            (i + 1, f"RAL {9000 + i * 3}", first.values["color_base"] or "Natural", "RAL 9016", "RAL 7016")
+            for i in range(2 if small else 6)
+        ],
+    )
+    _table(
+        connection,
+        "ElevationCE",
+        ("ElevationID TEXT", "Property TEXT", "Value TEXT", "Standard TEXT"),
+        [
+            (first.guid, f"Property {i + 1}", f"Class {rng.int(1, 4)}", "EN 14351-1")
+            for i in range(2 if small else 20)
+        ],
+    )
+    _table(
+        connection,
+        "Suppliers",
+        ("SupplierID INTEGER", "Name TEXT", "City TEXT", "Country TEXT"),
+        [
+            (i + 1, name, city, "BE")
+            for i, (name, city) in enumerate(
+                (
+                    ("Alu Supply NV", "Duisburg"),
+                    ("Glasindustrie", "Gent"),
+                    ("Beslag BV", "Tilburg"),
+                    ("Sealants Ltd", "Leeds"),
+                )[: 2 if small else 4]
+            )
+        ],
+    )
+    _table(
+        connection,
+        "Manufacturers",
+        ("ManufacturerID INTEGER", "Name TEXT", "Country TEXT"),
+        [
+            (1, first.values["system_long_name"].split()[0], "BE"),
+            (2, "Roto", "DE"),
+            (3, "Saint-Gobain", "FR"),
+        ],
+    )
 
 
 def _table(connection, name, columns, rows):
@@ -398,11 +696,22 @@ def _write_filler_tables(connection, plans):
     guid = plans[0].guid if plans else "{}"
     for index, table in enumerate(FILLER_TABLES):
         rng = _Rng(f"{table}|{guid}")
-        rows = [(guid, i + 1, f"{table.removesuffix('s')} {i + 1:03d}",
-                 f"{table[:3].upper()}-{rng.int(1000, 99999)}", rng.int(0, 100_000) / 100)
-                for i in range(rng.int(1, 12 + index % 20))]
-        _table(connection, table, ("ElevationID TEXT", "Position INTEGER", "Name TEXT", "Code TEXT",
-                                   "Value REAL"), rows)
+        rows = [
+            (
+                guid,
+                i + 1,
+                f"{table.removesuffix('s')} {i + 1:03d}",
+                f"{table[:3].upper()}-{rng.int(1000, 99999)}",
+                rng.int(0, 100_000) / 100,
+            )
+            for i in range(rng.int(1, 12 + index % 20))
+        ]
+        _table(
+            connection,
+            table,
+            ("ElevationID TEXT", "Position INTEGER", "Name TEXT", "Code TEXT", "Value REAL"),
+            rows,
+        )
 
 
 def _target_size(plans):
@@ -417,11 +726,26 @@ def _pad_to_target(connection, plans):
     """Picture blobs plus a cutting list (realistic rows) until the file reaches its target size."""
     target = _target_size(plans)
     guid = plans[0].guid if plans else "{}"
-    _table(connection, PICTURE_TABLE, ("ElevationID TEXT", "View TEXT", "Format TEXT", "Data BLOB"),
-           [(guid, view, "PNG", _picture_bytes(guid + view, 40_000)) for view in ("Interior", "Exterior")])
-    _create(connection, PADDING_TABLE, ("ElevationID TEXT", "BarNo INTEGER", "ArticleCode TEXT",
-                                        "Position TEXT", "CutLength REAL", "AngleLeft REAL", "AngleRight REAL",
-                                        "Remark TEXT"))
+    _table(
+        connection,
+        PICTURE_TABLE,
+        ("ElevationID TEXT", "View TEXT", "Format TEXT", "Data BLOB"),
+        [(guid, view, "PNG", _picture_bytes(guid + view, 40_000)) for view in ("Interior", "Exterior")],
+    )
+    _create(
+        connection,
+        PADDING_TABLE,
+        (
+            "ElevationID TEXT",
+            "BarNo INTEGER",
+            "ArticleCode TEXT",
+            "Position TEXT",
+            "CutLength REAL",
+            "AngleLeft REAL",
+            "AngleRight REAL",
+            "Remark TEXT",
+        ),
+    )
     rng = _Rng("cuts|" + guid)
     bar = 0
     while _file_size(connection) < target:
@@ -433,8 +757,16 @@ def _pad_to_target(connection, plans):
 
 def _cut_row(guid, bar, rng):
     angle = rng.choice((45.0, 90.0))
-    return (guid, bar // 6 + 1, f"{rng.int(100, 999)}.{rng.int(10000, 99999)}", f"Pos {bar % 40 + 1}",
-            float(rng.int(200, 6500)), angle, angle, rng.choice(("", "mitre", "notch", "drain slot 5x30")))
+    return (
+        guid,
+        bar // 6 + 1,
+        f"{rng.int(100, 999)}.{rng.int(10000, 99999)}",
+        f"Pos {bar % 40 + 1}",
+        float(rng.int(200, 6500)),
+        angle,
+        angle,
+        rng.choice(("", "mitre", "notch", "drain slot 5x30")),
+    )
 
 
 def _file_size(connection):

@@ -41,8 +41,9 @@ def main(argv):
             raise _UsageError("--max-mb must be positive")
         max_bytes = int(args.max_mb * 1024 * 1024)
         data = decode_parts_payload(_read(args.file, max_bytes), max_bytes)
-        parts = parse_parts_list(data, elevation_id=args.elevation, elevation_name=args.name,
-                                 max_bytes=max_bytes)
+        parts = parse_parts_list(
+            data, elevation_id=args.elevation, elevation_name=args.name, max_bytes=max_bytes
+        )
     except _UsageError as exc:
         return _fail(f"usage: {exc}")
     except PartsListError as exc:
@@ -79,19 +80,32 @@ def _summary(parts):
         f"size          {_measure(info.width, info.width_unit)} x {_measure(info.height, info.height_unit)}",
         f"weight        {_measure(info.weight, info.weight_unit)}",
         f"area          {_measure(info.area, info.area_unit)}",
-        f"system        {info.system_code or '-'}  {info.system_name or '-'}  ({info.system_long_name or '-'})",
+        f"system        {info.system_code or '-'}  {info.system_name or '-'}",
+        f"system (long) {info.system_long_name or '-'}",
         f"base colour   {info.color_base or '-'}",
         f"glass lines   {len(parts.glass)}",
     ]
-    lines += [f"  {g.glass_id:>4}  {_num(g.width)} x {_num(g.height)} mm  {_num(g.area)} m²  x{_num(g.quantity)}"
-              f"  {g.name or ''}" for g in parts.glass]
-    articles = [line for line in parts.bom if line.kind == "article"]
-    lines.append(f"BOM lines     {len(parts.bom)} ({len(articles)} articles, {len(parts.bom) - len(articles)} profiles)")
-    lines += [f"  {b.kind:<8} {b.code or '':<14} x{_num(b.quantity):<6} {_num(b.length) + ' mm' if b.length else '':<10}"
-              f" {_num(b.price):>9}  {b.description or ''}" for b in parts.bom]
+    lines += [_glass_line(line) for line in parts.glass]
+    articles = sum(1 for line in parts.bom if line.kind == "article")
+    lines.append(
+        f"BOM lines     {len(parts.bom)} ({articles} articles, {len(parts.bom) - articles} profiles)"
+    )
+    lines += [_bom_line(line) for line in parts.bom]
     if parts.missing_tables:
         lines.append(f"missing       {', '.join(parts.missing_tables)} (no such table in the file)")
     return "\n".join(lines)
+
+
+def _glass_line(line):
+    size = f"{_num(line.width)} x {_num(line.height)} mm"
+    return f"  {line.glass_id:>4}  {size}  {_num(line.area)} m²  x{_num(line.quantity)}  {line.name or ''}"
+
+
+def _bom_line(line):
+    length = f"{_num(line.length)} mm" if line.length is not None else ""
+    quantity = f"x{_num(line.quantity)}"
+    price = _num(line.price)
+    return f"  {line.kind:<8} {line.code:<14} {quantity:<7} {length:<10} {price:>9}  {line.description or ''}"
 
 
 def _measure(value, unit):

@@ -42,6 +42,7 @@ from .records import normalize_guid
 MAX_BYTES = 20 * 1024 * 1024
 MAX_ROWS = 100_000
 MAX_TEXT = 1000
+MAX_NUMBER_TEXT = 100
 MAX_SECONDS = 60.0
 SQLITE_MAGIC = b"SQLite format 3\x00"
 HEADER_SIZE = 100
@@ -140,7 +141,7 @@ class BomLine:
 
 @dataclass(frozen=True, slots=True)
 class PartsList:
-    """The parse result. `missing_tables` lists the optional tables (Glass/Articles/Profiles) the file lacks."""
+    """The parse result; `missing_tables` names the optional tables (Glass/Articles/Profiles) absent."""
 
     sha256: str
     elevation: ElevationInfo
@@ -362,7 +363,8 @@ def _column_map(reader, table, spec, required):
             found[field] = actual
         elif field in required:
             spelled = " / ".join(names)
-            raise PartsListMissingColumn(f"table {table} has no column {spelled}", table=table, column=names[0])
+            message = f"table {table} has no column {spelled}"
+            raise PartsListMissingColumn(message, table=table, column=names[0])
     return found
 
 
@@ -377,7 +379,9 @@ def _find_elevation(reader, table, elevation_id, elevation_name):
     columns = _column_map(reader, table, spec, REQUIRED[ELEVATIONS] + ("name",))
     columns.update({f"id:{column}": column for column in _present(reader, table, ELEVATION_ID_COLUMNS)})
     fields = list(columns)
-    rows = [dict(zip(fields, values)) for values in reader.rows(table, [columns[f] for f in fields])]
+    rows = [
+        dict(zip(fields, values, strict=True)) for values in reader.rows(table, [columns[f] for f in fields])
+    ]
     row = _match_elevation(rows, table, columns, elevation_id, elevation_name)
     own = _row_keys(row)
     others = set().union(*(_row_keys(other) for other in rows if other is not row)) - own
@@ -409,20 +413,28 @@ def _match_elevation(rows, table, columns, elevation_id, elevation_name):
     if elevation_id is not None and guid_column:
         wanted = _requested_guid(elevation_id, table, guid_column)
         field = f"id:{guid_column}"
-        return _single(rows, lambda row: _ref_key(row[field]) == wanted, table, guid_column,
-                       f"elevation id {wanted}")
+        return _single(
+            rows, lambda row: _ref_key(row[field]) == wanted, table, guid_column, f"elevation id {wanted}"
+        )
     if elevation_name is not None:
         wanted = str(elevation_name).strip()
-        return _single(rows, lambda row: _plain_name(row["name"]) == wanted, table, columns["name"],
-                       f"elevation name {_clip(wanted, 80)!r}")
+        return _single(
+            rows,
+            lambda row: _plain_name(row["name"]) == wanted,
+            table,
+            columns["name"],
+            f"elevation name {_clip(wanted, 80)!r}",
+        )
     if elevation_id is not None:
         raise PartsListMissingColumn(
             f"table {table} has no elevation GUID column ({' / '.join(ELEVATION_ID_COLUMNS)}) to match "
-            f"{_clip(str(elevation_id), 60)!r}; give the elevation name", table=table,
-            column=ELEVATION_ID_COLUMNS[0])
+            f"{_clip(str(elevation_id), 60)!r}; give the elevation name",
+            table=table,
+            column=ELEVATION_ID_COLUMNS[0],
+        )
     if len(rows) != 1:
-        raise PartsListElevationNotFound(
-            f"table {table} has {len(rows)} rows; an elevation id or name is needed to choose one", table=table)
+        message = f"table {table} has {len(rows)} rows; an elevation id or name is needed to choose one"
+        raise PartsListElevationNotFound(message, table=table)
     return rows[0]
 
 
@@ -436,9 +448,8 @@ def _requested_guid(elevation_id, table, column):
     try:
         return normalize_guid(elevation_id)
     except ValueError:
-        raise PartsListElevationNotFound(
-            f"requested elevation id {_clip(str(elevation_id), 60)!r} is not a GUID", table=table, column=column
-        ) from None
+        message = f"requested elevation id {_clip(str(elevation_id), 60)!r} is not a GUID"
+        raise PartsListElevationNotFound(message, table=table, column=column) from None
 
 
 def _single(rows, matches, table, column, what):
@@ -446,8 +457,9 @@ def _single(rows, matches, table, column, what):
     if len(chosen) == 1:
         return chosen[0]
     problem = "no row" if not chosen else f"{len(chosen)} rows"
-    raise PartsListElevationNotFound(f"table {table} has {problem} with {what} (column {column})",
-                                     table=table, column=column)
+    raise PartsListElevationNotFound(
+        f"table {table} has {problem} with {what} (column {column})", table=table, column=column
+    )
 
 
 def _ref_key(value):
@@ -473,7 +485,7 @@ def _linked_rows(reader, table, columns, other_keys):
     for values in reader.rows(table, selected):
         if refs and _ref_key(values[-1]) in other_keys:
             continue
-        result.append(dict(zip(fields, values)))
+        result.append(dict(zip(fields, values[: len(fields)], strict=True)))
     return result
 
 
@@ -531,7 +543,8 @@ def _number(raw):
     if isinstance(raw, (int, float)):
         number = float(raw) if abs(raw) < 1e300 else math.inf
         return number if math.isfinite(number) else None
-    match = _NUMBER_RE.search(str(raw)[:100])
+    text = str(raw).strip()
+    match = _NUMBER_RE.search(text) if len(text) <= MAX_NUMBER_TEXT else None
     if not match:
         return None
     try:
