@@ -27,17 +27,13 @@ BASE_CREATED = 1_704_067_200  # 2024-01-01 00:00 UTC
 BASE_CLOCK = 1_760_000_000  # 2025-10-09 08:53 UTC: the logical "now" before any mutation
 CLOCK_STEP = 60
 
-SYSTEMS = (
-    ("Reynaers MasterLine 8", "ML8 HI Raam"),
-    ("Reynaers ConceptPatio 130-LS", "CP130 Hefschuifdeur"),
-    ("Reynaers ConceptSystem 77", "CS77 Deur"),
-    ("Schüco AWS 75.SI+", "AWS 75 Raam"),
-    ("Reynaers CurtainWall CW 50", "CW50 Vliesgevel"),
-)
-TYPES = ("Window", "Door", "SlidingDoor", "CurtainWall")
-DESCRIPTIONS = (
-    "Raam 1-vaks draaikiep", "Raam 2-vaks vast + draaikiep", "Deur enkel naar buiten draaiend",
-    "Hefschuifdeur 2-delig", "Vliesgevel 3 velden", "Raam 3-vaks met bovenlicht",
+WINDOWS = ("Raam 1-vaks draaikiep", "Raam 2-vaks vast + draaikiep", "Raam 3-vaks met bovenlicht")
+SYSTEMS = (  # systemDescription, modelDescription, type, automaticDescription choices
+    ("Reynaers MasterLine 8", "ML8 HI Raam", "Window", WINDOWS),
+    ("Reynaers MasterLine 8", "ML8 HI Deur", "Door", ("Deur enkel naar buiten draaiend", "Deur dubbel")),
+    ("Reynaers ConceptPatio 130-LS", "CP130 Hefschuifdeur", "SlidingDoor", ("Hefschuifdeur 2-delig",)),
+    ("Schüco AWS 75.SI+", "AWS 75 Raam", "Window", WINDOWS),
+    ("Reynaers CurtainWall CW 50", "CW50 Vliesgevel", "CurtainWall", ("Vliesgevel 3 velden",)),
 )
 ROOMS = ("Woonkamer", "Keuken", "Slaapkamer 1", "Badkamer", "Hal", "Berging", "Kantoor", "Zolder")
 SURFACES = (
@@ -287,7 +283,7 @@ def make_project_data(ds: Dataset, key, name, *, created=None, changed=None, **f
 
 def make_elevation_data(ds: Dataset, key, name, *, created, changed, **fields) -> dict:
     rng = ds.rng("elevation", *key)
-    system, model = rng.choice(SYSTEMS)
+    system, model, kind, descriptions = rng.choice(SYSTEMS)
     surface = rng.choice(SURFACES)
     insertion = rng.choice(SURFACES)
     width = float(rng.randrange(600, 3601, 5))
@@ -297,14 +293,14 @@ def make_elevation_data(ds: Dataset, key, name, *, created, changed, **fields) -
     data = {
         "id": elevation_id, "versionId": ds.guid("version", elevation_id, 0), "name": name,
         "amount": float(rng.choice((1, 1, 1, 2, 3, 4))), "isInRecycleBin": False,
-        "automaticDescription": rng.choice(DESCRIPTIONS), "systemDescription": system,
+        "automaticDescription": rng.choice(descriptions), "systemDescription": system,
         "modelDescription": model, "userDescription": rng.choice(ROOMS),
         "surfaceOfBaseElement": dict(zip(("name", "colorInside", "colorOutside"), surface, strict=False)),
         "surfaceOfInsertions": dict(zip(("name", "colorInside", "colorOutside"), insertion, strict=False)),
         "createdByUser": rng.choice(USERS), "createdDate": created, "changedDate": changed,
         "width": width, "height": height, "isElementPricelistElevation": pricelist,
         "elementPricelistId": ds.guid("pricelist", rng.randrange(5)) if pricelist else NULL_GUID,
-        "type": rng.choice(TYPES), "state": rng.choice(("Calculated", "Calculated", "Modified")),
+        "type": kind, "state": rng.choice(("Calculated", "Calculated", "Modified")),
     }
     data.update(fields)
     return data
