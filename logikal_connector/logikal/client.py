@@ -84,6 +84,10 @@ def scrub(text, secrets):
     return text
 
 
+class _BodyTooLarge(LogikalProtocolError):
+    """The response body exceeded the read limit of the call."""
+
+
 @dataclass(frozen=True)
 class _Reply:
     status: int
@@ -302,13 +306,16 @@ class LogikalClient:
         """GET /elevations/selected/parts-list (elevation context) -> decoded SQLite bytes (size-capped)."""
         endpoint = "GET /elevations/selected/parts-list"
         encoded_cap = 4 * ((self.max_parts_bytes + 2) // 3)
-        data = self.request(
-            "GET",
-            "/elevations/selected/parts-list",
-            token=token,
-            timeout=self.parts_timeout,
-            max_bytes=encoded_cap + _ENVELOPE_SLACK,
-        )
+        try:
+            data = self.request(
+                "GET",
+                "/elevations/selected/parts-list",
+                token=token,
+                timeout=self.parts_timeout,
+                max_bytes=encoded_cap + _ENVELOPE_SLACK,
+            )
+        except _BodyTooLarge:
+            raise self._oversize(endpoint) from None
         if not isinstance(data, str):
             raise LogikalProtocolError(f"{endpoint}: data is not a base64 string", endpoint=endpoint)
         if len(data) > encoded_cap:
@@ -357,9 +364,7 @@ def _read_limited(response, limit, endpoint):
 
 
 def _too_large(endpoint, limit):
-    return LogikalProtocolError(
-        f"{endpoint}: response body exceeds the cap of {limit} bytes", endpoint=endpoint
-    )
+    return _BodyTooLarge(f"{endpoint}: response body exceeds the cap of {limit} bytes", endpoint=endpoint)
 
 
 def _status_error(status, endpoint, body, secrets):

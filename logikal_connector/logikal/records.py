@@ -24,7 +24,9 @@ def normalize_guid(value):
     digits. Raises ValueError for anything else."""
     if not isinstance(value, str):
         raise ValueError(f"GUID must be a string, not {type(value).__name__}")
-    text = value.strip().strip("{}").strip().lower()
+    text = value.strip().lower()
+    if text.startswith("{") and text.endswith("}"):
+        text = text[1:-1].strip()
     if _GUID_RE.match(text):
         return text
     if _HEX32_RE.match(text):
