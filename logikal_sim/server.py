@@ -307,6 +307,7 @@ class Simulator:
     # ---- Python control API --------------------------------------------------------------------
     def counters(self) -> dict:
         with self._lock:
+            self._purge_idle()
             out = dict(self._counters)
             out["calls"] = dict(sorted(self._counters["calls"].items()))
             out["open_sessions"] = len(self._sessions)
@@ -776,6 +777,7 @@ class _Handler(BaseHTTPRequestHandler):
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
+    request_queue_size = 128
 
     def __init__(self, address, simulator):
         self.simulator = simulator

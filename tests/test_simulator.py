@@ -3,6 +3,7 @@
 import base64
 import json
 import re
+import threading
 import time
 
 import pytest
@@ -596,3 +597,57 @@ def test_keep_alive_and_clean_stop(make_sim):
     sim.stop()
     with pytest.raises(requests.exceptions.ConnectionError):
         http.get(sim.base_url + "/version", timeout=2)
+
+
+def test_minimal_one_session_plan_for_s1(make_sim):
+    """The cheapest valid plan on the benchmark tree (observed mode, one token) and its nominal latency."""
+    sim = make_sim("s1", parts_builder=placeholder_parts)
+    api = Api(sim)
+    api.login()
+    api.data("/directories")
+    api.goto("Demo Odoo")
+    api.data("/directories")
+    (project,) = api.data("/projects")
+    api.select("projects", project["id"])
+    downloads = 0
+    for phase in api.data("/phases"):
+        assert api.select("phases", phase["id"]).status_code == 200
+        for elevation in api.data("/elevations"):
+            assert api.get(f"/elevations/{elevation['id']}/thumbnail", params=THUMB).status_code == 200
+            assert api.select("elevations", elevation["id"]).status_code == 200
+            downloads += bool(api.data("/elevations/selected/parts-list"))
+    api.call("DELETE", "/auth")
+    counters = sim.counters()
+    assert (downloads, counters["thumbnails"], counters["logins"], counters["logouts"]) == (17, 17, 1, 1)
+    assert sum(counters["calls"].values()) == 63
+    assert counters["nominal_latency_seconds"] == pytest.approx(48.32)
+
+
+def test_parallel_sessions_do_not_interfere(make_sim):
+    sim = make_sim("s1", parts_builder=placeholder_parts)
+    exp = sim.expected()
+    project = exp["projects"][0]
+    errors = []
+
+    def worker(phase_id):
+        api = Api(sim)
+        api.login()
+        try:
+            api.goto("Demo Odoo", project["id"], phase_id)
+            for elevation in api.data("/elevations"):
+                api.select("elevations", elevation["id"])
+                raw = base64.b64decode(api.data("/elevations/selected/parts-list"))
+                assert json.loads(raw[16:])[2] == elevation["versionId"]
+        except AssertionError as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+        finally:
+            api.call("DELETE", "/auth")
+
+    threads = [threading.Thread(target=worker, args=(p["id"],)) for p in exp["phases"] * 3]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=20)
+    counters = sim.counters()
+    assert errors == [] and counters["parts_downloads"] == 17 * 3 and counters["max_open_sessions"] >= 2
+    assert counters["open_sessions"] == 0
