@@ -233,7 +233,7 @@ def _envelope_data(text):
 
 
 def _b64decode(text):
-    compact = re.sub(rb"\s+", b"", text)
+    compact = text.translate(None, b" \t\r\n\v\f")
     if not compact:
         raise PartsListNotSqlite("parts list is empty")
     try:
