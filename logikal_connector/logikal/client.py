@@ -381,8 +381,10 @@ def _error_text(body):
         return ""
     if not isinstance(envelope, dict):
         return ""
-    parts = [envelope.get("message")] + list(envelope.get("errors") or [])
-    text = "; ".join(str(part).strip() for part in parts if part)
+    errors = envelope.get("errors")
+    parts = [envelope.get("message")] + (list(errors) if isinstance(errors, list) else [])
+    unique = dict.fromkeys(str(part).strip() for part in parts if part)
+    text = "; ".join(unique)
     return text[:_MAX_ERROR_TEXT]
 
 
