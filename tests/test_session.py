@@ -17,6 +17,7 @@ from logikal import (
     LogikalSession,
     LogikalTimeout,
     LogikalTransientError,
+    LogikalWrongContext,
     NavigationRules,
 )
 from logikal.session import ROOT, Cursor, directory_steps, plan_selects
@@ -272,6 +273,42 @@ def test_no_redundant_selects_and_thumbnails_never_select_the_elevation(observed
             session.thumbnail(path, project["id"], phase["id"], elevation["id"])
         assert spy.take() == [("phases", phase["id"])]
         assert observed.counters()["calls"].get("POST /elevations/select", 0) == 0
+
+
+def test_thumbnail_after_a_parts_list_needs_no_select(observed, tree):
+    project, phase, elevations = tree.phase_with_elevations(2)
+    ids = (project["directory"], project["id"], phase["id"])
+    session = open_session(observed)
+    with session:
+        session.parts_list(*ids, elevations[0]["id"])
+        before = calls_of(observed)
+        session.thumbnail(*ids, elevations[1]["id"])
+        assert calls_of(observed) - before == Counter({"GET /elevations/{id}/thumbnail": 1})
+
+
+def test_thumbnail_refused_below_the_phase_reselects_the_phase_and_remembers(observed, tree):
+    project, phase, elevations = tree.phase_with_elevations(2)
+    ids = (project["directory"], project["id"], phase["id"])
+    session = open_session(observed)
+    original, refused = session.client.thumbnail, []
+
+    def phase_context_only(token, elevation_id, **options):
+        if session.cursor.elevation is not None:
+            refused.append(elevation_id)
+            raise LogikalWrongContext("405", status=405, endpoint="GET /elevations/{id}/thumbnail")
+        return original(token, elevation_id, **options)
+
+    session.client.thumbnail = phase_context_only
+    spy = SelectSpy(session.client)
+    with session:
+        session.parts_list(*ids, elevations[0]["id"])
+        spy.take()
+        assert session.thumbnail(*ids, elevations[1]["id"]).startswith(b"\x89PNG")
+        assert spy.take() == [("phases", phase["id"])] and len(refused) == 1
+        session.parts_list(*ids, elevations[0]["id"])
+        session.thumbnail(*ids, elevations[1]["id"])
+        assert len(refused) == 1
+    assert session.stats.relogins == []
 
 
 def test_phase_to_phase_and_sibling_elevations_need_no_relogin_when_observed(observed, tree):

@@ -135,6 +135,7 @@ class NavigationRules:
         self.refusal_status = {}
         self.accepted = set()
         self.escape_refused = set()
+        self.exact_level_only = set()
 
     def __repr__(self):
         return f"<NavigationRules {self.describe()}>"
@@ -298,7 +299,8 @@ class LogikalSession:
                 with_description=with_description,
             )
 
-        return self._run(self._target(path, project_id, phase_id), fetch, "GET /elevations/{id}/thumbnail")
+        target = self._target(path, project_id, phase_id)
+        return self._run(target, fetch, "GET /elevations/{id}/thumbnail", deeper_ok=True)
 
     def parts_list(self, path, project_id, phase_id, elevation_id):
         """The decoded parts-list SQLite bytes (size-capped by the client); needs the elevation selected."""
@@ -318,10 +320,21 @@ class LogikalSession:
         ]
         return Cursor(path, *ids)
 
-    def _run(self, target, operation, endpoint):
-        """Navigate to `target` and run `operation(token)`; at most one re-login for the whole request."""
+    def _run(self, target, operation, endpoint, *, deeper_ok=False):
+        """Navigate to `target` and run `operation(token)`; at most one re-login for the whole request.
+
+        `deeper_ok`: the call is first tried as is when the cursor is below the target on the same branch
+        (a thumbnail by id while an elevation of that phase is selected); a 405 teaches the rules otherwise.
+        """
         if self._token is None:
             raise LogikalError("the session is not open (use it as a context manager)")
+        if deeper_ok and self._is_below(target) and endpoint not in self.rules.exact_level_only:
+            try:
+                return operation(self._token.reveal())
+            except LogikalWrongContext:
+                self.rules.exact_level_only.add(endpoint)
+            except LogikalAuthError:
+                pass  # the regular path below re-logs in with its reason
         try:
             return self._navigate_and_call(target, operation, endpoint, recovering=False)
         except _NeedsRelogin as need:
@@ -330,6 +343,15 @@ class LogikalSession:
             return self._navigate_and_call(target, operation, endpoint, recovering=True)
         except _NeedsRelogin as need:
             raise need.final_error(target) from need.cause
+
+    def _is_below(self, target):
+        cursor = self._cursor
+        depth = target.depth
+        return (
+            cursor is not None
+            and cursor.depth > depth
+            and cursor.components[:depth] == target.components[:depth]
+        )
 
     def _navigate_and_call(self, target, operation, endpoint, *, recovering):
         self._navigate(target, recovering=recovering)
