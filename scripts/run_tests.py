@@ -42,6 +42,7 @@ def run_odoo_suite(test_tags):
     db_args, _started = devenv.ensure_postgres()
     database = f"logikal_test_{os.getpid()}_{int(time.time())}"
     data_dir = os.path.join(devenv.ROOT, ".run", "testdata")
+    os.makedirs(data_dir, exist_ok=True)
     cmd = [
         python, "-m", "odoo", "-d", database, *db_args,
         f"--addons-path={devenv.odoo_addons_path(source)}", f"--data-dir={data_dir}",
@@ -54,6 +55,10 @@ def run_odoo_suite(test_tags):
         log = _stream(cmd)
     finally:
         devenv.drop_database(db_args, database, python)
+    log_path = os.path.join(devenv.ROOT, ".run", f"{database}.log")
+    with open(log_path, "w") as handle:
+        handle.write("\n".join(log) + "\n")
+    devenv.say(f"full Odoo log: {log_path}")
     return _judge_odoo_log(log)
 
 

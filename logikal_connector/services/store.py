@@ -241,7 +241,7 @@ class RecordStore:
         """Parse and keep a downloaded parts list; a bad file keeps the previous good data. Returns success."""
         version = version_key(elevation)
         try:
-            parsed = parse_parts_list(data, elevation_id=record.logikal_id,
+            parsed = parse_parts_list(data, elevation_id=record.logikal_id, elevation_name=record.name,
                                       max_bytes=self.backend.max_parts_mb * 1024 * 1024)
         except PartsListError as error:
             self._parse_failed(record, error)
@@ -276,7 +276,7 @@ class RecordStore:
         for record in records.filtered("parts_list_file"):
             data = base64.b64decode(record.with_context(bin_size=False).parts_list_file)
             try:
-                parsed = parse_parts_list(data, elevation_id=record.logikal_id,
+                parsed = parse_parts_list(data, elevation_id=record.logikal_id, elevation_name=record.name,
                                           max_bytes=self.backend.max_parts_mb * 1024 * 1024)
             except PartsListError as error:
                 record.sudo().write({"parse_state": "error", "parse_error": str(error)[:MAX_ERROR_LENGTH]})

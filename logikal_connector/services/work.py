@@ -3,21 +3,20 @@
 ALL_TYPES = ("directory", "project", "phase", "elevation", "parts_list")
 
 
-def sync_projects(engine, projects, since, *, elevations=True, parts=True):
-    """Sync each project not already completed since `since` (a resumed run skips finished ones)."""
-    for project in projects:
-        if project.last_sync_date and since and project.last_sync_date >= since and project.sync_state == "done":
-            continue
+def sync_projects(engine, run, projects, *, elevations=True, parts=True):
+    """Sync each live project this run has not completed yet (a resumed run skips finished ones)."""
+    for project in projects - run.project_ids:
         if project.directory_id.is_excluded or not project.active:
             continue
-        engine.sync_project(project, elevations=elevations, parts=parts)
+        if engine.sync_project(project, elevations=elevations, parts=parts):
+            run.project_ids = [(4, project.id)]
 
 
 def everything(run):
     def work(engine):
         result = engine.walk()
         projects = engine.env["logikal.project"].browse([p.id for p in result.projects.values()])
-        sync_projects(engine, projects, run.start_date)
+        sync_projects(engine, run, projects)
     return work
 
 
@@ -25,7 +24,7 @@ def directory(run, directory_record):
     def work(engine):
         result = engine.walk(directory_record)
         projects = engine.env["logikal.project"].browse([p.id for p in result.projects.values()])
-        sync_projects(engine, projects, run.start_date)
+        sync_projects(engine, run, projects)
     return work
 
 
@@ -38,7 +37,8 @@ def project(run, project_record):
             engine.store.record_failure(project_record, "project",
                                         f"not listed in {directory_record.path} any more (moved or removed)")
             return
-        engine.sync_project(project_record)
+        if engine.sync_project(project_record):
+            run.project_ids = [(4, project_record.id)]
     return work
 
 
@@ -62,7 +62,7 @@ def object_types(run, types, cascade=False):
         if not deep and not (cascade and result and result.changed):
             return
         projects = _projects_to_descend(engine, run, result, deep)
-        sync_projects(engine, projects, run.start_date,
+        sync_projects(engine, run, projects,
                       elevations=bool(types & {"elevation", "parts_list"}) or not deep,
                       parts="parts_list" in types or not deep)
     return work
