@@ -61,25 +61,29 @@ def serve(args, stop_event=None, out=None) -> int:
                           token_idle_seconds=args.token_idle_seconds, max_sessions=args.max_sessions,
                           username=args.username, password=args.password, host=args.host, port=args.port)
     try:
-        base_url = simulator.start()
+        simulator.start()
     except OSError as exc:
         print(f"{PROG}: cannot listen on {args.host}:{args.port}: {exc.strerror or exc}", file=sys.stderr)
         return 1
-    counts = dataset.counts()
-    print(f"MBIOE simulator listening on {base_url}", file=out)
-    print(f"  username: {args.username}   password: {args.password}", file=out)
-    print(f"  dataset: {args.dataset} ({counts['directories']} directories, {counts['projects']} projects, "
-          f"{counts['phases']} phases, {counts['elevations']} elevations)", file=out)
-    print(f"  mode: {args.mode}   latency scale: {args.latency_scale:g}", file=out)
-    print(f"  control API: {simulator.root_url}/_sim/", file=out)
-    print("Press Ctrl-C to stop.", file=out, flush=True)
     try:
+        announce(args, dataset, simulator, out)
         (stop_event or threading.Event()).wait()
     except KeyboardInterrupt:
         print("\nstopping", file=out)
     finally:
         simulator.stop()
     return 0
+
+
+def announce(args, dataset, simulator, out):
+    counts = dataset.counts()
+    print(f"MBIOE simulator listening on {simulator.base_url}", file=out)
+    print(f"  username: {args.username}   password: {args.password}", file=out)
+    print(f"  dataset: {args.dataset} ({counts['directories']} directories, {counts['projects']} projects, "
+          f"{counts['phases']} phases, {counts['elevations']} elevations)", file=out)
+    print(f"  mode: {args.mode}   latency scale: {args.latency_scale:g}", file=out)
+    print(f"  control API: {simulator.root_url}/_sim/", file=out)
+    print("Press Ctrl-C to stop.", file=out, flush=True)
 
 
 def main(argv=None, stop_event=None) -> int:
