@@ -6,6 +6,7 @@ import json
 import logging
 import socket
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
@@ -283,6 +284,13 @@ def test_hang_is_a_timeout_retried_then_raised(sim, sleeps):
     assert len(sleeps.delays) == 1
 
 
+def test_stall_in_the_middle_of_the_body_is_a_timeout(stub, sleeps):
+    stub.replies = [(200, {}, 1.0)]
+    api = LogikalClient(stub.url, read_timeout=0.2, max_retries=0, sleep=sleeps)
+    with pytest.raises(LogikalTimeout):
+        api.version()
+
+
 def test_refused_connection_is_transient(sleeps):
     port = free_port()
     api = LogikalClient(f"http://127.0.0.1:{port}/api/v3", connect_timeout=0.5, max_retries=2, sleep=sleeps)
@@ -542,6 +550,15 @@ class _StubHandler(BaseHTTPRequestHandler):
             }
         )
         status, headers, payload = stub.replies.pop(0) if stub.replies else (500, {}, b"")
+        if isinstance(payload, float):  # stall: promise 100 bytes, send 2, then go quiet
+            self.send_response(status)
+            self.send_header("Content-Length", "100")
+            self.end_headers()
+            self.wfile.write(b'{"')
+            self.wfile.flush()
+            time.sleep(payload)
+            self.close_connection = True
+            return
         self.send_response(status)
         headers = {"Content-Type": "application/json", "Content-Length": str(len(payload)), **headers}
         for name, value in headers.items():

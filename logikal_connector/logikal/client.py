@@ -84,6 +84,13 @@ def scrub(text, secrets):
     return text
 
 
+_URLLIB3_READ_TIMEOUT = requests.packages.urllib3.exceptions.ReadTimeoutError
+
+
+class _BodyReadTimeout(Exception):
+    """The server stopped sending in the middle of the body."""
+
+
 class _BodyTooLarge(LogikalProtocolError):
     """The response body exceeded the read limit of the call."""
 
@@ -205,7 +212,7 @@ class LogikalClient:
                 status = response.status_code
                 body = _read_limited(response, limit, endpoint)
                 content_type = response.headers.get("Content-Type", "")
-        except requests.Timeout:
+        except (requests.Timeout, _BodyReadTimeout):
             raise LogikalTimeout(
                 f"{endpoint}: no answer within {timeouts[1]}s (connect {timeouts[0]}s)", endpoint=endpoint
             ) from None
@@ -355,11 +362,17 @@ def _read_limited(response, limit, endpoint):
     if declared and declared.isdigit() and int(declared) > limit:
         raise _too_large(endpoint, limit)
     chunks, size = [], 0
-    for chunk in response.iter_content(chunk_size=64 * 1024):
-        size += len(chunk)
-        if size > limit:
-            raise _too_large(endpoint, limit)
-        chunks.append(chunk)
+    try:
+        for chunk in response.iter_content(chunk_size=64 * 1024):
+            size += len(chunk)
+            if size > limit:
+                raise _too_large(endpoint, limit)
+            chunks.append(chunk)
+    except requests.ConnectionError as exc:
+        # requests reports a read timeout in the middle of the body as a ConnectionError
+        if exc.args and isinstance(exc.args[0], _URLLIB3_READ_TIMEOUT):
+            raise _BodyReadTimeout() from None
+        raise
     return b"".join(chunks)
 
 
