@@ -440,6 +440,37 @@ def test_locked_project_raises_conflict_after_one_relogin_and_the_session_goes_o
     assert observed.counters()["open_sessions"] == 0
 
 
+def test_a_locked_project_does_not_teach_a_relogin_rule(observed, tree):
+    first, second = tree.projects_in("Demo Odoo")[:2]
+    session = open_session(observed)
+    with session:
+        session.list_phases("Demo Odoo", first["id"])
+        session.list_phases("Demo Odoo", second["id"])  # learns: project switch needs the escape
+        observed.mutate("lock_project", project=first["id"])
+        with pytest.raises(LogikalConflict):
+            session.list_phases("Demo Odoo", first["id"])
+        observed.mutate("unlock_project", project=first["id"])
+        session.list_phases("Demo Odoo", second["id"])
+        before = calls_of(observed)
+        session.list_phases("Demo Odoo", first["id"])
+        assert calls_of(observed) - before == Counter(
+            {"GET /directories": 1, "POST /projects/select": 1, "GET /phases": 1}
+        )
+    assert session.rules.describe() == ["select project after project select: escape"]
+    assert len(session.stats.relogins) == 1
+
+
+def test_a_locked_project_met_first_teaches_nothing(observed, tree):
+    first, second = tree.projects_in("Demo Odoo")[:2]
+    observed.mutate("lock_project", project=second["id"])
+    session = open_session(observed)
+    with session:
+        session.list_phases("Demo Odoo", first["id"])
+        with pytest.raises(LogikalConflict):
+            session.list_phases("Demo Odoo", second["id"])
+    assert not any("relogin" in lesson for lesson in session.rules.describe())
+
+
 def test_vanished_project_is_not_found_without_relogin(observed, tree):
     project = tree.projects[0]
     session = open_session(observed)

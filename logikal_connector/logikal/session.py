@@ -178,12 +178,13 @@ class _Secret:
 class _NeedsRelogin(Exception):
     """Internal: the current token cannot reach the target; carries the reason for stats.relogins."""
 
-    def __init__(self, reason, cause=None, *, token_dead=False, project_conflict=False):
+    def __init__(self, reason, cause=None, *, token_dead=False, project_conflict=False, lesson=None):
         super().__init__(reason)
         self.reason = reason
         self.cause = cause
         self.token_dead = token_dead
         self.project_conflict = project_conflict
+        self.lesson = lesson  # (level, kind) refused on this token: learned once a fresh login gets through
 
     def final_error(self, target):
         status = getattr(self.cause, "status", None)
@@ -336,11 +337,15 @@ class LogikalSession:
             except LogikalAuthError:
                 pass  # the regular path below re-logs in with its reason
         try:
-            return self._navigate_and_call(target, operation, endpoint, recovering=False)
+            self._navigate(target, recovering=False)
+            return self._call(operation, endpoint, target)
         except _NeedsRelogin as need:
             self._relogin(need)
+            first_failure = need
         try:
-            return self._navigate_and_call(target, operation, endpoint, recovering=True)
+            self._navigate(target, recovering=True)
+            self._learn_relogin(first_failure)
+            return self._call(operation, endpoint, target)
         except _NeedsRelogin as need:
             raise need.final_error(target) from need.cause
 
@@ -353,8 +358,7 @@ class LogikalSession:
             and cursor.components[:depth] == target.components[:depth]
         )
 
-    def _navigate_and_call(self, target, operation, endpoint, *, recovering):
-        self._navigate(target, recovering=recovering)
+    def _call(self, operation, endpoint, target):
         try:
             return operation(self._token.reveal())
         except LogikalAuthError as exc:
@@ -412,14 +416,19 @@ class LogikalSession:
             )
             self._escape(level, kind)
             return
-        lesson = escaped or (level, kind)
-        self.rules.learn(*lesson, RELOGIN, exc.status)
         after = f"{escaped[0]} select and the escape" if escaped else f"{level} select"
         raise _NeedsRelogin(
             f"{exc.status} refused {exc.endpoint} after {after}",
             exc,
             project_conflict=kind == "project" and exc.status == 409,
+            lesson=escaped or (level, kind),
         ) from None
+
+    def _learn_relogin(self, need):
+        """The fresh login reached what the old token could not: that move needs a re-login on this server.
+        (Learned only now, so that a locked project is not mistaken for a refused kind of move.)"""
+        if need.lesson is not None:
+            self.rules.learn(*need.lesson, RELOGIN, getattr(need.cause, "status", None))
 
     def _escape(self, level, kind):
         """`GET /directories`: on observed servers it moves the cursor back to the project's directory."""
