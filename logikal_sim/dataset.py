@@ -159,6 +159,8 @@ class Dataset:
         return directory
 
     def add_project(self, directory_path, data, phases=()) -> Project:
+        if data["id"] in self.projects:
+            raise DatasetError(f"project {data['id']} already exists")
         project = Project(dict(data), directory_path, list(phases))
         self.directories[directory_path].projects.append(project.id)
         self.projects[project.id] = project

@@ -242,6 +242,8 @@ def test_add_project_and_directories(ds):
         ds.mutate("add_directory", path="Nope/Child")
     with pytest.raises(NotFound):
         ds.mutate("add_project", directory="Nope", name="X")
+    with pytest.raises(DatasetError):
+        ds.mutate("add_project", directory="Nieuw", name="Twin", id=project["id"])
 
 
 def test_rename_directory_moves_the_subtree(ds):
