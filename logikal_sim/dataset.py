@@ -628,6 +628,8 @@ def op_remove_elevation(ds, *, elevation):
 def op_add_project(ds, *, directory, name, elevations=3, phases=(), id=None, **fields):
     if directory not in ds.directories:
         raise NotFound(f"directory {directory!r} not found")
+    if id in ds.projects:
+        raise DatasetError(f"project {id} already exists")
     ds.tick()
     key = ds.next_key()
     if id:
