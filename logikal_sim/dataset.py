@@ -472,13 +472,14 @@ def op_rename(ds, *, name, project=None, phase=None, elevation=None, directory=N
         return _elevation_edit(ds, elevation, name=name)
     if directory:
         return _move_directory(ds, directory, name)
+    owner = ds.find_project(project)
+    found = ds.find_phase(project, phase) if phase else None
     ds.tick()
-    if phase:
-        found = ds.find_phase(project, phase)
+    if found:
         found.name = name
-        ds.bump_project(ds.find_project(project), child=True)
+        ds.bump_project(owner, child=True)
         return found.to_api()
-    found = ds.find_project(project)
+    found = owner
     found.data["name"] = name
     ds.bump_project(found)
     return dict(found.data)
@@ -645,8 +646,9 @@ def op_add_directory(ds, *, path=None, parent=None, name=None):
         if not name or "/" in name:
             raise DatasetError("add_directory needs path=..., or name=... (no '/') with optional parent=...")
         path = f"{parent}/{name}" if parent else name
+    directory = ds.add_directory(path)
     ds.tick()
-    return ds.add_directory(path).to_api()
+    return directory.to_api()
 
 
 def op_lock_project(ds, *, project):
