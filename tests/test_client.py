@@ -11,7 +11,6 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 import requests
-
 from logikal import (
     CallStats,
     LogikalAuthError,
@@ -28,6 +27,7 @@ from logikal import (
 )
 from logikal.client import MAX_THUMBNAIL_BYTES, error_class_for_status, normalize_base_url
 from logikal.stats import endpoint_key, path_template
+
 from logikal_sim import Simulator, generate_dataset
 
 PASSWORD = "S3cret-Pa55word"
@@ -130,9 +130,8 @@ def test_logout_errors_are_swallowed_and_logged_without_the_token(client, sim, t
 
 def test_lists_and_selects_walk_down_to_an_elevation(client, sim, token):
     roots = client.list("/directories", token)
-    assert [d["path"] for d in roots] == [
-        d["path"] for d in sim.expected()["directories"] if "/" not in d["path"]
-    ]
+    expected_roots = [d["path"] for d in sim.expected()["directories"] if "/" not in d["path"]]
+    assert [d["path"] for d in roots] == expected_roots
     project = first_project(sim)
     select_path(client, token, project["directory"])
     assert project["id"] in [p["id"] for p in client.list("/projects", token)]
@@ -504,9 +503,7 @@ def test_stats_merge():
     assert one.mean_seconds("GET /phases") == pytest.approx(1.0)
 
 
-@pytest.mark.parametrize(
-    "url", ["", "localhost:8080/api/v3", "ftp://host/api/v3", "http:///api/v3", "http://h:x/"]
-)
+@pytest.mark.parametrize("url", ["", "localhost:8080/api/v3", "ftp://host/api/v3", "http:///api/v3", "http://h:x/"])
 def test_bad_base_url_is_a_value_error(url):
     with pytest.raises(ValueError):
         normalize_base_url(url)
@@ -582,9 +579,8 @@ class Stub:
         self.server.daemon_threads = True
         self.server.stub = self
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}/api/v3"
-        self.thread = threading.Thread(
-            target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
+        serve = {"poll_interval": 0.05}
+        self.thread = threading.Thread(target=self.server.serve_forever, kwargs=serve, daemon=True)
         self.thread.start()
 
     def close(self):

@@ -8,8 +8,8 @@ import subprocess
 import sys
 
 import pytest
-
 from logikal.cli_probe import main
+
 from logikal_sim import Simulator, generate_dataset
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -53,9 +53,8 @@ def test_json_counts_equal_the_dataset_and_calls_equal_the_server_count(capsys, 
     assert {key: report[key] for key in counts_of(expected)} == counts_of(expected)
     assert report["logins"] == 1 and report["relogins"] == []
     assert report["calls"] == sum(counters["calls"].values())
-    assert {endpoint: figures["calls"] for endpoint, figures in report["endpoints"].items()} == counters[
-        "calls"
-    ]
+    endpoints = report["endpoints"]
+    assert {endpoint: figures["calls"] for endpoint, figures in endpoints.items()} == counters["calls"]
     assert all(figures["mean_ms"] >= 0 for figures in report["endpoints"].values())
     assert report["transitions"] == {}
     assert counters["open_sessions"] == 0

@@ -4,7 +4,6 @@ import dataclasses
 from datetime import datetime, timezone
 
 import pytest
-
 from logikal import (
     NULL_GUID,
     Directory,
@@ -16,6 +15,7 @@ from logikal import (
     epoch_to_utc,
     normalize_guid,
 )
+
 from logikal_sim import generate_dataset
 
 GUID = "15782e4d-a69c-4ce5-9c17-d3060a039b2d"
@@ -97,9 +97,10 @@ def test_epoch_none_and_zero_mean_no_date(value):
     assert epoch_to_utc(value) is None
 
 
-@pytest.mark.parametrize(
-    "value", [-1, 7_258_118_400, 7_258_118_400_000 * 10, "1711463060", True, float("nan")]
-)
+BAD_EPOCHS = [-1, 7_258_118_400, 7_258_118_400_000 * 10, "1711463060", True, float("nan")]
+
+
+@pytest.mark.parametrize("value", BAD_EPOCHS)
 def test_epoch_rejects_negatives_far_future_and_non_numbers(value):
     with pytest.raises(ValueError):
         epoch_to_utc(value)
@@ -152,9 +153,8 @@ def test_malformed_project_names_the_field(change, field):
 
 
 def test_null_guid_default_phase_is_a_real_phase():
-    phase = Phase.from_api(
-        {"id": "{00000000-0000-0000-0000-000000000000}", "name": "Posities zonder levering "}
-    )
+    braced_null = "{00000000-0000-0000-0000-000000000000}"
+    phase = Phase.from_api({"id": braced_null, "name": "Posities zonder levering "})
     assert phase.id == NULL_GUID
     assert phase.is_default
     assert phase.name == "Posities zonder levering"

@@ -6,7 +6,6 @@ import time
 from collections import Counter
 
 import pytest
-
 from logikal import (
     LogikalAuthError,
     LogikalClient,
@@ -21,6 +20,7 @@ from logikal import (
     NavigationRules,
 )
 from logikal.session import ROOT, Cursor, directory_steps, plan_selects
+
 from logikal_sim import Simulator, generate_dataset
 
 PASSWORD = "Pa55-w0rd-for-tests"
@@ -116,9 +116,8 @@ def full_walk(session, *, thumbnails=False, parts=False):
                 elevations = session.list_elevations(directory.path, project.id, phase.id)
                 seen["elevations"] += len(elevations)
                 for elevation in elevations if thumbnails else ():
-                    assert session.thumbnail(directory.path, project.id, phase.id, elevation.id).startswith(
-                        b"\x89PNG"
-                    )
+                    image = session.thumbnail(directory.path, project.id, phase.id, elevation.id)
+                    assert image.startswith(b"\x89PNG")
                     seen["thumbnails"] += 1
                 for elevation in elevations if parts else ():
                     data = session.parts_list(directory.path, project.id, phase.id, elevation.id)
@@ -135,9 +134,8 @@ def walk_plan(tree, mode, *, thumbnails=False, parts=False):
     from each cursor level also costs the refused select that taught the session the escape."""
     dirs = tree.directories
     plan = Counter({"POST /auth": 1, "DELETE /auth": 1})
-    plan.update(
-        {"GET /directories": 1 + len(dirs), "POST /directories/select": len(dirs), "GET /projects": len(dirs)}
-    )
+    plan.update({"GET /directories": 1 + len(dirs), "POST /directories/select": len(dirs)})
+    plan["GET /projects"] = len(dirs)
     learned, below = set(), None
 
     def leave(kind):
@@ -161,9 +159,8 @@ def walk_plan(tree, mode, *, thumbnails=False, parts=False):
                 if thumbnails:
                     plan["GET /elevations/{id}/thumbnail"] += count
                 if parts and count:
-                    plan.update(
-                        {"POST /elevations/select": count, "GET /elevations/selected/parts-list": count}
-                    )
+                    plan["POST /elevations/select"] += count
+                    plan["GET /elevations/selected/parts-list"] += count
                     below = "elevation"
     return +plan
 
@@ -178,9 +175,8 @@ def test_list_walk_costs_exactly_the_planned_calls_and_one_login(mode, tree):
         assert (counters["logins"], counters["logouts"], counters["open_sessions"]) == (1, 1, 0)
         assert session.stats.total_calls == sum(counters["calls"].values())
         assert session.stats.relogins == []
-    expected_counts = {
-        key: len(getattr(tree, key)) for key in ("directories", "projects", "phases", "elevations")
-    }
+    levels = ("directories", "projects", "phases", "elevations")
+    expected_counts = {key: len(getattr(tree, key)) for key in levels}
     assert {key: seen[key] for key in expected_counts} == expected_counts
 
 
@@ -404,15 +400,13 @@ def test_strict_refusal_relogs_and_later_moves_use_the_lesson(strict, tree):
         session.parts_list(*ids, elevations[0]["id"])
         session.parts_list(*ids, elevations[1]["id"])
         # the sibling select was refused (409), the escape did not help (the session stays burned)
-        assert session.stats.relogins == [
-            "409 refused POST /projects/select after elevation select and the escape"
-        ]
+        first_reason = "409 refused POST /projects/select after elevation select and the escape"
+        assert session.stats.relogins == [first_reason]
         before = calls_of(strict)
         session.parts_list(*ids, elevations[2]["id"])
         third = calls_of(strict) - before
-    assert (
-        session.stats.relogins[-1] == "409 refused POST /elevations/select after elevation select (learned)"
-    )
+    learned_reason = "409 refused POST /elevations/select after elevation select (learned)"
+    assert session.stats.relogins[-1] == learned_reason
     depth = project["directory"].count("/") + 1
     assert third == Counter(
         {
@@ -486,9 +480,8 @@ def test_navigation_error_when_the_relogin_does_not_help(observed, tree):
     project, phase, _ = tree.phase_with_elevations(1)
     observed.set_faults(error_rate=1.0, error_status=409, endpoints=["POST /phases/select"])
     session = open_session(observed)
-    with session:
-        with pytest.raises(LogikalNavigationError) as caught:
-            session.list_elevations(project["directory"], project["id"], phase["id"])
+    with session, pytest.raises(LogikalNavigationError) as caught:
+        session.list_elevations(project["directory"], project["id"], phase["id"])
     assert caught.value.endpoint == "POST /phases/select" and caught.value.status == 409
     counters = observed.counters()
     assert (counters["logins"], counters["logouts"], counters["open_sessions"]) == (2, 2, 0)
@@ -512,9 +505,8 @@ def test_transient_failure_on_a_select_leaves_the_cursor_unknown_then_recovers(o
 def test_hang_on_a_list_is_a_timeout_and_the_session_still_logs_out(observed):
     observed.set_faults(hang={"endpoint": "GET /projects", "seconds": 3})
     session = open_session(observed, read_timeout=0.2)
-    with pytest.raises(LogikalTimeout):
-        with session:
-            session.list_projects("Demo Odoo")
+    with pytest.raises(LogikalTimeout), session:
+        session.list_projects("Demo Odoo")
     assert observed.counters()["calls"]["GET /projects"] == 1
     assert observed.counters()["logouts"] == 1
 
@@ -524,19 +516,17 @@ def test_hang_on_a_list_is_a_timeout_and_the_session_still_logs_out(observed):
 
 def test_logout_even_when_the_walk_raises(observed):
     session = open_session(observed)
-    with pytest.raises(RuntimeError):
-        with session:
-            session.list_root_directories()
-            raise RuntimeError("boom")
+    with pytest.raises(RuntimeError), session:
+        session.list_root_directories()
+        raise RuntimeError("boom")
     counters = observed.counters()
     assert (counters["logins"], counters["logouts"], counters["open_sessions"]) == (1, 1, 0)
 
 
 def test_logout_when_an_api_error_escapes(observed):
     session = open_session(observed)
-    with pytest.raises(LogikalNotFound):
-        with session:
-            session.list_projects("No such folder")
+    with pytest.raises(LogikalNotFound), session:
+        session.list_projects("No such folder")
     assert observed.counters()["logouts"] == 1
 
 
@@ -550,9 +540,8 @@ def test_logout_errors_are_swallowed_on_exit(observed):
 
 def test_failed_login_raises_and_needs_no_logout(observed):
     session = LogikalSession(make_client(observed), "admin", "wrong")
-    with pytest.raises(LogikalAuthError):
-        with session:
-            pass
+    with pytest.raises(LogikalAuthError), session:
+        pass
     assert observed.counters()["calls"].get("DELETE /auth", 0) == 0
 
 
@@ -577,17 +566,16 @@ def test_password_and_tokens_never_in_logs_reprs_or_errors(strict, tree, caplog)
     project, phase, elevations = tree.phase_with_elevations(2)
     ids = (project["directory"], project["id"], phase["id"])
     errors = []
-    with caplog.at_level(logging.DEBUG, logger="logikal"):
-        with session:
-            session.parts_list(*ids, elevations[0]["id"])
-            session.parts_list(*ids, elevations[1]["id"])
-            texts = [repr(session), repr(session.client), repr(session.rules), str(session.__dict__)]
-            strict.set_faults(error_rate=1.0, error_status=409, endpoints=["POST /phases/select"])
-            try:
-                session.list_elevations(*ids)
-            except LogikalNavigationError as exc:
-                errors.append(exc)
-            strict.set_faults(expire_tokens=True)
+    with caplog.at_level(logging.DEBUG, logger="logikal"), session:
+        session.parts_list(*ids, elevations[0]["id"])
+        session.parts_list(*ids, elevations[1]["id"])
+        texts = [repr(session), repr(session.client), repr(session.rules), str(session.__dict__)]
+        strict.set_faults(error_rate=1.0, error_status=409, endpoints=["POST /phases/select"])
+        try:
+            session.list_elevations(*ids)
+        except LogikalNavigationError as exc:
+            errors.append(exc)
+        strict.set_faults(expire_tokens=True)
     assert len(tokens) >= 3 and errors
     texts += [caplog.text] + [str(error) for error in errors] + [repr(error) for error in errors]
     for text in texts:

@@ -41,17 +41,11 @@ def _argument_parser():
     parser.add_argument("--url", required=True, help="API base URL including /api/v3")
     parser.add_argument("--username", required=True)
     secret = parser.add_mutually_exclusive_group(required=True)
-    secret.add_argument(
-        "--password-env", metavar="VAR", help="name of the environment variable with the password"
-    )
+    secret.add_argument("--password-env", metavar="VAR", help="environment variable holding the password")
     secret.add_argument("--password", metavar="PW", help="the password (visible in the process list)")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
-    parser.add_argument(
-        "--transitions", action="store_true", help="test which cursor moves the server accepts"
-    )
-    parser.add_argument(
-        "--max-projects", type=int, metavar="N", help="walk phases/elevations of N projects only"
-    )
+    parser.add_argument("--transitions", action="store_true", help="test which cursor moves are accepted")
+    parser.add_argument("--max-projects", type=int, metavar="N", help="list phases of N projects only")
     parser.add_argument("--timeout", type=float, default=30.0, metavar="S", help="connect/read timeout (30)")
     return parser
 
@@ -89,10 +83,9 @@ def main(argv):
                 )
         except LogikalError as exc:
             return _fail(_explain(exc, args), EXIT_SERVER)
-        except Exception as exc:  # noqa: BLE001 - the CLI promises one line, never a traceback
-            return _fail(
-                f"internal error: {type(exc).__name__}: {scrub(str(exc), [args.password])}", EXIT_SERVER
-            )
+        except Exception as exc:
+            detail = scrub(str(exc), [args.password])
+            return _fail(f"internal error: {type(exc).__name__}: {detail}", EXIT_SERVER)
     report.pop("_tree", None)
     print(json.dumps(report, indent=2) if args.json else _text_report(report))
     return EXIT_OK
@@ -260,9 +253,8 @@ def _phase_plans(tree, two_phases):
         return {"phase -> phase": reason, "elevation -> other phase": reason}
     path, project = two_phases
     phases = tree.phases[project.id]
-    plans = {
-        "phase -> phase": (_descend(path, project.id, phases[0].id), [("select", "phase", phases[1].id)])
-    }
+    setup = _descend(path, project.id, phases[0].id)
+    plans = {"phase -> phase": (setup, [("select", "phase", phases[1].id)])}
     with_elevation = next((ph for ph in phases if tree.elevations.get((project.id, ph.id))), None)
     if with_elevation is None:
         plans["elevation -> other phase"] = "no project with two phases and an elevation"

@@ -149,16 +149,24 @@ class LogikalClient:
     # --- the choke point ----------------------------------------------------------------------------------
 
     def request(
-        self, method, path, *, token=None, json=None, params=None, timeout=None, raw=False, max_bytes=None
+        self,
+        method,
+        path,
+        *,
+        token=None,
+        json=None,
+        params=None,
+        timeout=None,
+        raw=False,
+        max_bytes=None,
     ):
         """Send one API call (retrying transient failures) and return the envelope's `data`.
 
         `timeout` is the read timeout in seconds (or a (connect, read) tuple); `raw=True` returns the body
         bytes instead of parsing the envelope. Errors raise the LogikalError subclass of the HTTP status.
         """
-        reply = self._call(
-            method, path, token=token, json=json, params=params, timeout=timeout, max_bytes=max_bytes
-        )
+        options = {"token": token, "json": json, "params": params, "timeout": timeout, "max_bytes": max_bytes}
+        reply = self._call(method, path, **options)
         return reply.body if raw else self._envelope_data(reply, endpoint_key(method, path))
 
     def _call(self, method, path, *, token=None, json=None, params=None, timeout=None, max_bytes=None):
@@ -173,9 +181,7 @@ class LogikalClient:
                     raise
                 delay = self._backoff_delay(attempt)
                 attempt += 1
-                _logger.debug(
-                    "%s: transient failure, retry %d/%d in %.2fs", endpoint, attempt, self.max_retries, delay
-                )
+                _logger.debug("%s: transient failure, retry %d in %.2fs", endpoint, attempt, delay)
                 self._sleep(delay)
 
     def _backoff_delay(self, attempt):
@@ -221,9 +227,8 @@ class LogikalClient:
                 f"{endpoint}: connection to {self.base_url} failed ({type(exc).__name__})", endpoint=endpoint
             ) from None
         except requests.RequestException as exc:
-            raise LogikalError(
-                f"{endpoint}: request failed ({type(exc).__name__})", endpoint=endpoint
-            ) from None
+            message = f"{endpoint}: request failed ({type(exc).__name__})"
+            raise LogikalError(message, endpoint=endpoint) from None
         finally:
             elapsed = time.monotonic() - started
             self.stats.record_call(endpoint, elapsed, len(body))
@@ -333,9 +338,8 @@ class LogikalClient:
             try:
                 decoded = base64.b64decode("".join(data.split()), validate=True)
             except (binascii.Error, ValueError):
-                raise LogikalProtocolError(
-                    f"{endpoint}: data is not valid base64", endpoint=endpoint
-                ) from None
+                message = f"{endpoint}: data is not valid base64"
+                raise LogikalProtocolError(message, endpoint=endpoint) from None
         if len(decoded) > self.max_parts_bytes:
             raise self._oversize(endpoint)
         return decoded

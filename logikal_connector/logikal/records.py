@@ -262,7 +262,8 @@ class Elevation:
                 payload.get("surfaceOfBaseElement"), "elevation surfaceOfBaseElement"
             ),
             surface_of_insertions=Surface.from_api(
-                payload.get("surfaceOfInsertions"), "elevation surfaceOfInsertions"
+                payload.get("surfaceOfInsertions"),
+                "elevation surfaceOfInsertions",
             ),
             created_by_user=_text(payload, "createdByUser", what),
             created_date=_date(payload, "createdDate", what),

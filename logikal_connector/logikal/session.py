@@ -68,9 +68,8 @@ class Cursor:
         return Cursor(*components)
 
     def __str__(self):
-        names = [
-            f"{kind}={value}" for kind, value in zip(KINDS, self.components, strict=True) if value is not None
-        ]
+        pairs = zip(KINDS, self.components, strict=True)
+        names = [f"{kind}={value}" for kind, value in pairs if value is not None]
         return ", ".join(names) or "root"
 
 
@@ -154,10 +153,8 @@ class NavigationRules:
 
     def describe(self):
         """Human-readable lessons, e.g. 'select directory after project select: escape'."""
-        return [
-            f"select {kind} after {level} select: {how}"
-            for (level, kind), how in sorted(self.strategies.items())
-        ]
+        lessons = sorted(self.strategies.items())
+        return [f"select {kind} after {level} select: {how}" for (level, kind), how in lessons]
 
 
 class _Secret:
@@ -249,15 +246,13 @@ class LogikalSession:
 
     def list_directories(self, path):
         """Children of the directory `path`."""
-        data = self._run(
-            self._target(path), lambda token: self.client.list("/directories", token), "GET /directories"
-        )
+        target = self._target(path)
+        data = self._run(target, lambda token: self.client.list("/directories", token), "GET /directories")
         return [Directory.from_api(item) for item in data]
 
     def list_projects(self, path):
-        data = self._run(
-            self._target(path), lambda token: self.client.list("/projects", token), "GET /projects"
-        )
+        target = self._target(path)
+        data = self._run(target, lambda token: self.client.list("/projects", token), "GET /projects")
         return [Project.from_api(item) for item in data]
 
     def list_phases(self, path, project_id):
@@ -315,10 +310,8 @@ class LogikalSession:
         path = path.strip().strip("/") if isinstance(path, str) else path
         if not path:
             raise ValueError("directory path is empty")
-        ids = [
-            normalize_guid(value) if value is not None else None
-            for value in (project_id, phase_id, elevation_id)
-        ]
+        given = (project_id, phase_id, elevation_id)
+        ids = [normalize_guid(value) if value is not None else None for value in given]
         return Cursor(path, *ids)
 
     def _run(self, target, operation, endpoint, *, deeper_ok=False):
@@ -352,11 +345,9 @@ class LogikalSession:
     def _is_below(self, target):
         cursor = self._cursor
         depth = target.depth
-        return (
-            cursor is not None
-            and cursor.depth > depth
-            and cursor.components[:depth] == target.components[:depth]
-        )
+        if cursor is None or cursor.depth <= depth:
+            return False
+        return cursor.components[:depth] == target.components[:depth]
 
     def _call(self, operation, endpoint, target):
         try:
@@ -386,9 +377,8 @@ class LogikalSession:
                 continue
             if strategy == RELOGIN and not recovering:
                 status = self.rules.refusal_status.get((level, kind), "")
-                raise _NeedsRelogin(
-                    f"{status} refused {_select_endpoint(kind)} after {level} select (learned)".strip()
-                )
+                reason = f"{status} refused {_select_endpoint(kind)} after {level} select (learned)"
+                raise _NeedsRelogin(reason.strip())
             try:
                 self._select(level, kind, identifier)
             except LogikalAuthError as exc:
@@ -411,9 +401,7 @@ class LogikalSession:
     def _on_refusal(self, level, kind, exc, escaped, recovering):
         """A select was refused (405/409): escape once if possible (returns), else require a re-login."""
         if not recovering and escaped is None and self.rules.can_escape(level):
-            _logger.debug(
-                "%s refused after %s select (HTTP %s); trying the escape", exc.endpoint, level, exc.status
-            )
+            _logger.debug("%s refused after %s select (HTTP %s): escape", exc.endpoint, level, exc.status)
             self._escape(level, kind)
             return
         after = f"{escaped[0]} select and the escape" if escaped else f"{level} select"

@@ -58,6 +58,7 @@ class CallStats:
         return self
 
     def as_dict(self):
+        seconds = self.seconds_by_endpoint
         return {
             "calls": dict(sorted(self.calls.items())),
             "total_calls": self.total_calls,
@@ -66,7 +67,5 @@ class CallStats:
             "relogins": list(self.relogins),
             "bytes_in": self.bytes_in,
             "seconds": round(self.total_seconds, 6),
-            "seconds_by_endpoint": {
-                key: round(value, 6) for key, value in sorted(self.seconds_by_endpoint.items())
-            },
+            "seconds_by_endpoint": {key: round(value, 6) for key, value in sorted(seconds.items())},
         }
