@@ -40,6 +40,7 @@ class LogikalSyncRun(models.Model):
     thumbnail_downloads = fields.Integer("Thumbnails downloaded", readonly=True)
     error_summary = fields.Text(readonly=True)
     calls_by_endpoint = fields.Json(readonly=True)
+    calls_summary = fields.Text("Calls by endpoint", compute="_compute_calls_summary")
     # one column per (type, counter): directory_created, ..., parts_list_failed
     locals().update({
         f"{otype}_{counter}": fields.Integer(f"{otype.replace('_', ' ').title()} {counter}", readonly=True)
@@ -53,6 +54,12 @@ class LogikalSyncRun(models.Model):
         for run in self:
             run.total_changes = sum(run[f"{t}_{c}"] for t in OBJECT_TYPES for c in ("created", "updated", "archived"))
             run.total_failed = sum(run[f"{t}_failed"] for t in OBJECT_TYPES)
+
+    @api.depends("calls_by_endpoint")
+    def _compute_calls_summary(self):
+        for run in self:
+            calls = sorted((run.calls_by_endpoint or {}).items(), key=lambda item: (-item[1], item[0]))
+            run.calls_summary = "\n".join(f"{count:>6}  {endpoint}" for endpoint, count in calls) or False
 
     @api.depends("trigger", "scope", "start_date")
     def _compute_display_name(self):
