@@ -1,0 +1,130 @@
+"""`make run`: PostgreSQL, the LogiKal simulator (demo data) and Odoo 18 with logikal_connector, on loopback.
+
+Starts only what is not running and stops only what it started (Ctrl-C). The demo database survives
+between runs; each start upgrades the module so it keeps up with the code.
+"""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import devenv  # noqa: E402
+
+DATABASE = os.environ.get("LOGIKAL_DEMO_DB", "logikal_demo")
+ODOO_PORT = int(os.environ.get("LOGIKAL_DEMO_PORT", "8069"))
+SIM_PORT = int(os.environ.get("LOGIKAL_SIM_PORT", "8899"))
+SIM_USER, SIM_PASSWORD = "demo", "demo"
+
+CONFIGURE = """
+env['res.users'].browse(2).write({'password': 'admin'})
+backend = env['logikal.backend'].with_context(active_test=False).search([('name', '=', 'LogiKal simulator')], limit=1)
+values = {'name': 'LogiKal simulator', 'url': %(url)r, 'username': %(user)r, 'password_input': %(password)r,
+          'active': True}
+backend = backend.write(values) and backend if backend else env['logikal.backend'].create(values)
+if not env['logikal.project'].search_count([]):
+    backend.action_force_sync()
+env.cr.commit()
+"""
+
+
+def _interrupt(_signum, _frame):
+    raise KeyboardInterrupt
+
+
+def main():
+    signal.signal(signal.SIGTERM, _interrupt)
+    python, source, reason = devenv.find_odoo()
+    if not source:
+        devenv.say(f"make run needs Odoo 18 ({reason}): install it as the README says, or set ODOO_PYTHON "
+                   f"to a Python that can `import odoo` (18.0).")
+        return 1
+    children = []
+    db_args, pg_started = devenv.ensure_postgres()
+    try:
+        if devenv.wait_for_port(SIM_PORT, timeout=0.5):
+            devenv.say(f"a simulator already answers on 127.0.0.1:{SIM_PORT}; using it")
+        else:
+            children.append(_start_simulator())
+        options = ["-d", DATABASE, *db_args, f"--addons-path={devenv.odoo_addons_path(source)}",
+                   f"--data-dir={os.path.join(devenv.ROOT, '.run', 'demo-data')}", "--without-demo=all"]
+        _prepare_database([python, "-m", "odoo", *options])
+        _configure([python, "-m", "odoo", "shell", *options])
+        children.append(_start_odoo([python, "-m", "odoo", *options]))
+        _wait(children)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        _stop(children)
+        if pg_started:
+            devenv.stop_private_cluster()
+    return 0
+
+
+def _start_simulator():
+    cmd = [sys.executable, os.path.join(devenv.ROOT, "logikal"), "simulator", "serve", "--dataset", "demo",
+           "--port", str(SIM_PORT), "--latency-scale", "0.02", "--username", SIM_USER, "--password", SIM_PASSWORD]
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+    if not devenv.wait_for_port(SIM_PORT, timeout=20):
+        raise SystemExit("the LogiKal simulator did not start")
+    devenv.say(f"LogiKal simulator (demo data) on http://127.0.0.1:{SIM_PORT}/api/v3")
+    return proc
+
+
+def _database_exists():
+    if devenv.external_db_args():
+        return False
+    return devenv.psql(f"SELECT 1 FROM pg_database WHERE datname = '{DATABASE}'").stdout.strip() == "1"
+
+
+def _prepare_database(odoo):
+    action = ["-u", "logikal_connector"] if _database_exists() else ["-i", "logikal_connector"]
+    devenv.say(f"{'upgrading' if action[0] == '-u' else 'creating'} database {DATABASE} ...")
+    result = subprocess.run([*odoo, *action, "--stop-after-init", "--log-level=warn"], capture_output=True, text=True)
+    if result.returncode != 0:
+        sys.stderr.write(result.stdout[-3000:] + result.stderr[-3000:])
+        raise SystemExit("installing logikal_connector failed (log above)")
+
+
+def _configure(odoo):
+    script = CONFIGURE % {"url": f"http://127.0.0.1:{SIM_PORT}/api/v3", "user": SIM_USER, "password": SIM_PASSWORD}
+    result = subprocess.run([*odoo, "--no-http", "--log-level=warn"], input=script, capture_output=True, text=True)
+    if result.returncode != 0:
+        sys.stderr.write(result.stderr[-3000:])
+        raise SystemExit("configuring the demo connection failed (log above)")
+
+
+def _start_odoo(odoo):
+    cmd = [*odoo, "--http-interface=127.0.0.1", f"--http-port={ODOO_PORT}", "--max-cron-threads=1",
+           f"--db-filter=^{DATABASE}$", "--log-level=info",
+           f"--logfile={os.path.join(devenv.ROOT, '.run', 'demo-odoo.log')}"]
+    proc = subprocess.Popen(cmd)
+    if not devenv.wait_for_port(ODOO_PORT, timeout=90):
+        raise SystemExit("Odoo did not start (see .run/demo-odoo.log)")
+    devenv.say("")
+    devenv.say(f"  Odoo 18 with logikal_connector: http://127.0.0.1:{ODOO_PORT}/odoo/logikal  (login admin / admin)")
+    devenv.say("  The first sync runs in the background; projects appear within a minute. Ctrl-C stops everything.")
+    devenv.say("")
+    return proc
+
+
+def _wait(children):
+    while all(child.poll() is None for child in children):
+        time.sleep(1)
+
+
+def _stop(children):
+    for child in reversed(children):
+        if child.poll() is None:
+            child.send_signal(signal.SIGINT)
+    for child in children:
+        try:
+            child.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            child.kill()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
