@@ -3,16 +3,30 @@
 Standard library only: it runs before anything is installed.
 """
 
+import hashlib
 import os
 import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 DEFAULT_ODOO_PYTHON = "/opt/odoo18/venv/bin/python"
-PG_DIR = os.path.join(ROOT, ".pg")
+def _private_pg_dir():
+    """.pg/ in the checkout, unless PostgreSQL's user cannot reach it (or its socket path would be too long)."""
+    inside = os.path.join(ROOT, ".pg")
+    reachable = os.geteuid() != 0 or subprocess.run(
+        ["runuser", "-u", "postgres", "--", "test", "-x", ROOT], capture_output=True
+    ).returncode == 0
+    if reachable and len(inside) < 80:
+        return inside
+    digest = hashlib.sha1(ROOT.encode()).hexdigest()[:10]
+    return os.path.join(tempfile.gettempdir(), f"logikal-pg-{digest}")
+
+
+PG_DIR = _private_pg_dir()
 PG_PORT = int(os.environ.get("LOGIKAL_PG_PORT", "54329"))
 DB_USER = os.environ.get("LOGIKAL_DB_USER", "odoo")
 
