@@ -8,6 +8,21 @@ from ..logikal import LogikalClient, LogikalError, LogikalSession
 
 _logger = logging.getLogger(__name__)
 
+MAX_URL_LENGTH = 2048
+MAX_USERNAME_LENGTH = 256
+MAX_PASSWORD_LENGTH = 1024
+# field: (lowest, highest, lowest allowed?) -- the timeouts must be strictly positive
+LIMITS = {
+    "connect_timeout": (0, 300, False),
+    "read_timeout": (0, 3600, False),
+    "parts_timeout": (0, 3600, False),
+    "max_retries": (0, 10, True),
+    "max_parts_mb": (1, 500, True),
+    "parallel_sessions": (1, 8, True),
+    "retry_delay_minutes": (1, 10080, True),
+    "max_attempts": (1, 100, True),
+}
+
 
 class LogikalBackend(models.Model):
     """One LogiKal (MBIOE) server connection."""
@@ -49,24 +64,17 @@ class LogikalBackend(models.Model):
     elevation_count = fields.Integer(compute="_compute_counts")
     run_ids = fields.One2many("logikal.sync.run", "backend_id")
 
-    _sql_constraints = [
-        ("positive_timeouts", "CHECK(connect_timeout > 0 AND read_timeout > 0 AND parts_timeout > 0)",
-         "Timeouts must be positive."),
-        ("sane_retries", "CHECK(max_retries >= 0 AND max_retries <= 10)", "Retries must be between 0 and 10."),
-        ("positive_parts_cap", "CHECK(max_parts_mb > 0 AND max_parts_mb <= 500)",
-         "The parts-list size cap must be between 1 and 500 MB."),
-        ("positive_parallel", "CHECK(parallel_sessions >= 1 AND parallel_sessions <= 8)",
-         "Parallel sessions must be between 1 and 8."),
-        ("positive_retry", "CHECK(retry_delay_minutes > 0 AND max_attempts > 0)",
-         "Retry delay and attempts must be positive."),
-    ]
-
     def _compute_password_input(self):
         self.password_input = False
 
     def _inverse_password_input(self):
         for backend in self.filtered("password_input"):
+            if len(backend.password_input) > MAX_PASSWORD_LENGTH:
+                raise ValidationError(
+                    _("The password is too long (at most %(limit)s characters).", limit=MAX_PASSWORD_LENGTH)
+                )
             backend.sudo().password = backend.password_input
+        self.invalidate_recordset(["password_input"])  # the typed value must not be echoed back (web_save)
 
     def _compute_has_password(self):
         stored = {b.id: bool(b.password) for b in self.sudo()}
@@ -83,12 +91,56 @@ class LogikalBackend(models.Model):
     @api.constrains("url")
     def _check_url(self):
         for backend in self:
-            parts = urlsplit(backend.url or "")
-            if parts.scheme not in ("http", "https") or not parts.hostname:
+            problem = backend._url_problem(backend.url or "")
+            if problem:
                 raise ValidationError(
-                    _("The API URL must start with http:// or https:// and name a host, e.g. "
-                      "https://server/MbioeService.svc/api/v3 (got %(url)s).", url=backend.url)
+                    _("The API URL %(url)s is not usable: %(problem)s. Example: "
+                      "https://server/MbioeService.svc/api/v3", url=(backend.url or "")[:200], problem=problem)
                 )
+
+    def _url_problem(self, url):
+        """Why `url` cannot be a LogiKal API base URL, or None when it can."""
+        if len(url) > MAX_URL_LENGTH:
+            return self.env._("it is longer than %(limit)s characters", limit=MAX_URL_LENGTH)
+        try:
+            parts = urlsplit(url)
+            parts.port  # noqa: B018 - raises ValueError for a port that is not a number in 0..65535
+        except ValueError:
+            return self.env._("it is not a valid URL")
+        if parts.scheme not in ("http", "https"):
+            return self.env._("it must start with http:// or https://")
+        if not parts.hostname:
+            return self.env._("it must name a host")
+        if parts.username is not None or parts.password is not None:
+            return self.env._("it must not contain a user or password (they have their own fields)")
+        if parts.query or parts.fragment or any(char.isspace() for char in url):
+            return self.env._("it must not contain spaces, a query (?) or a fragment (#)")
+        return None
+
+    @api.constrains("username")
+    def _check_username(self):
+        for backend in self:
+            if not (backend.username or "").strip() or len(backend.username) > MAX_USERNAME_LENGTH:
+                raise ValidationError(
+                    _("The LogiKal user name must be set and at most %(limit)s characters long.",
+                      limit=MAX_USERNAME_LENGTH)
+                )
+
+    @api.constrains(*LIMITS)
+    def _check_limits(self):
+        for backend in self:
+            for name, (low, high, low_included) in LIMITS.items():
+                value = backend[name]
+                if value > high or value < low or (value == low and not low_included):
+                    raise ValidationError(backend._limit_message(name, low, high, low_included, value))
+
+    def _limit_message(self, name, low, high, low_included, value):
+        label = self._fields[name]._description_string(self.env)
+        if low_included:
+            return _("%(field)s must be between %(low)s and %(high)s (got %(value)s).",
+                     field=label, low=low, high=high, value=value)
+        return _("%(field)s must be greater than %(low)s and at most %(high)s (got %(value)s).",
+                 field=label, low=low, high=high, value=value)
 
     @api.model_create_multi
     def create(self, vals_list):
@@ -96,6 +148,11 @@ class LogikalBackend(models.Model):
 
     def write(self, vals):
         return super().write(self._normalise_vals(vals))
+
+    def _export_rows(self, fields, *, _is_toplevel_call=True):
+        # export_data reads values without the field-level check that read() does: keep `password` system-only
+        self.check_field_access_rights("read", list({path[0] for path in fields if path}))
+        return super()._export_rows(fields, _is_toplevel_call=_is_toplevel_call)
 
     @staticmethod
     def _normalise_vals(vals):
@@ -129,6 +186,7 @@ class LogikalBackend(models.Model):
     # ------------------------------------------------------------------ actions
     def action_test_connection(self):
         self.ensure_one()
+        self.check_access("write")  # logs in to LogiKal: connection managers only
         try:
             version = self._client().version()
             with self._session() as session:

@@ -1,4 +1,5 @@
 from odoo import api, fields, models
+from odoo.exceptions import AccessError
 
 
 class LogikalDirectory(models.Model):
@@ -44,6 +45,11 @@ class LogikalDirectory(models.Model):
         counts = {directory.id: count for directory, count in groups}
         for directory in self:
             directory.project_count = counts.get(directory.id, 0)
+
+    def write(self, vals):
+        if not self.env.su and set(vals) - {"exclude_from_sync"}:
+            raise AccessError(self.env._("Directories come from LogiKal: only their exclusion can be changed."))
+        return super().write(vals)
 
     def _sync_scope(self):
         return "directory", {"backend_id": self.backend_id.id, "directory_id": self.id}

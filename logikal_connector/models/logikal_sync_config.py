@@ -61,6 +61,16 @@ class LogikalSyncConfig(models.Model):
             config.is_due = config.is_sync_enabled and config.next_sync <= now
             config.is_stale = not last or last + timedelta(minutes=config.staleness_threshold_minutes) < now
 
+    @api.constrains("sync_interval_minutes", "staleness_threshold_minutes")
+    def _check_minutes(self):
+        for config in self:
+            if config.sync_interval_minutes <= 0 or config.staleness_threshold_minutes <= 0:
+                raise ValidationError(_(
+                    "The interval and the staleness threshold of %(type)s must be positive numbers of minutes "
+                    "(got %(interval)s and %(staleness)s).", type=config.object_type,
+                    interval=config.sync_interval_minutes, staleness=config.staleness_threshold_minutes,
+                ))
+
     @api.constrains("depends_on_id")
     def _check_dependency_cycle(self):
         if self._has_cycle("depends_on_id"):

@@ -1,2 +1,3 @@
 from . import test_sync
+from . import test_security
 from . import test_reliability
