@@ -1,0 +1,103 @@
+/** @odoo-module **/
+
+import { registry } from "@web/core/registry";
+import { stepUtils } from "@web_tour/tour_service/tour_utils";
+
+const tours = registry.category("web_tour.tours");
+
+function openProject(name) {
+    return [
+        ...stepUtils.goToAppSteps("logikal_connector.logikal_menu_root", "Open the LogiKal app"),
+        {
+            content: "Projects open as a kanban of cards with thumbnails",
+            trigger: ".o_kanban_view .o_kanban_record img",
+        },
+        {
+            content: "Search the project",
+            trigger: ".o_searchview_input",
+            run: `edit ${name}`,
+        },
+        {
+            content: "Search by name",
+            trigger: ".o_searchview_input",
+            run: "press Enter",
+        },
+        {
+            content: "The search is applied",
+            trigger: `.o_searchview_facet:contains("${name}")`,
+        },
+        {
+            content: "Open the project",
+            trigger: `.o_kanban_view .o_kanban_record:contains("${name}")`,
+            run: "click",
+        },
+        {
+            content: "The project form shows its phases",
+            trigger: '.o_form_view .o_notebook a:contains("Phases")',
+        },
+    ];
+}
+
+function currentSyncState(label) {
+    return `.o_form_view .o_statusbar_status .o_arrow_button_current:contains("${label}")`;
+}
+
+tours.add("logikal_user_force_sync_queued", {
+    url: "/odoo",
+    steps: () => [
+        ...openProject("Tour Project"),
+        {
+            content: "The project was synced once",
+            trigger: currentSyncState("Synced"),
+        },
+        {
+            content: "Synced data is read-only",
+            trigger: ".o_form_view:not(:has(div[name=job_number] input))",
+        },
+        {
+            content: "Press Force Sync",
+            trigger: ".o_form_view .o_form_statusbar button[name=action_force_sync]",
+            run: "click",
+        },
+        {
+            content: "The sync is queued, not run in the browser",
+            trigger: '.o_notification:contains("Sync queued")',
+        },
+        {
+            content: "The project shows it is queued",
+            trigger: currentSyncState("Queued"),
+        },
+        {
+            content: "Force Sync is hidden while it waits",
+            trigger: ".o_form_view .o_form_statusbar:not(:has(button[name=action_force_sync]))",
+        },
+    ],
+});
+
+tours.add("logikal_user_force_sync_done", {
+    url: "/odoo",
+    steps: () => [
+        ...openProject("Tour Project revised"),
+        {
+            content: "The forced sync is done",
+            trigger: currentSyncState("Synced"),
+        },
+        {
+            content: "The new name from LogiKal is shown",
+            trigger: '.o_form_view .oe_title h1:contains("Tour Project revised")',
+        },
+        {
+            content: "Force Sync is offered again",
+            trigger: ".o_form_view .o_form_statusbar button[name=action_force_sync]",
+        },
+        {
+            content: "Open the project's sync runs",
+            trigger: ".o_form_view button[name=action_view_runs]",
+            run: "click",
+        },
+        {
+            content: "The Force Sync run is listed as done",
+            trigger: '.o_list_view .o_data_row:has(td[name=trigger]:contains("Force Sync")) td[name=state]:contains("Done")',
+        },
+    ],
+});
