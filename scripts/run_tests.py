@@ -6,6 +6,7 @@ Ends with one line: `summary: odoo-free N passed; odoo N passed; tours N passed`
 import argparse
 import os
 import re
+import shutil
 import subprocess
 import sys
 import time
@@ -35,10 +36,30 @@ def _count(pattern, text):
     return int(found[-1]) if found else 0
 
 
+CHROME_NAMES = ("google-chrome", "chromium", "chromium-browser", "google-chrome-stable")
+
+
+def ensure_chromium():
+    """The tours need headless Chromium: install Debian's `chromium` when missing and we are root."""
+    if any(shutil.which(name) for name in CHROME_NAMES):
+        return True
+    if os.geteuid() == 0 and shutil.which("apt-get"):
+        devenv.say("Chromium not found: installing Debian's chromium for the browser tours (apt-get)")
+        quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.STDOUT}
+        subprocess.run(["apt-get", "update", "-qq"], check=False, **quiet)
+        subprocess.run(["apt-get", "install", "-y", "-qq", "chromium"], check=False,
+                       env=dict(os.environ, DEBIAN_FRONTEND="noninteractive"), **quiet)
+        if any(shutil.which(name) for name in CHROME_NAMES):
+            return True
+    devenv.say("Chromium not found (install it with `apt-get install chromium`): the browser tours are SKIPPED")
+    return False
+
+
 def run_odoo_suite(test_tags):
     python, source, reason = devenv.find_odoo()
     if not source:
         return True, f"odoo SKIPPED (Odoo 18 not found: {reason}; set ODOO_PYTHON or install it under /opt/odoo18)"
+    ensure_chromium()
     db_args, _started = devenv.ensure_postgres()
     database = f"logikal_test_{os.getpid()}_{int(time.time())}"
     data_dir = os.path.join(devenv.ROOT, ".run", "testdata")
