@@ -103,6 +103,9 @@ def test_blocked_by_names_the_first_stale_enabled_parent():
     assert blocked_by(configs, "phase", NOW) == "project"
     assert blocked_by(configs, "project", NOW) is None
     assert blocked_by(seeds(directory=500, project=1, phase=1, elevation=1), "parts_list", NOW) == "directory"
+    never = seeds(directory=1, project=1)
+    assert blocked_by(never, "parts_list", NOW) == "elevation"
+    assert blocked_by(never, "parts_list", NOW, synced_with={"phase", "elevation"}) is None
 
 
 def test_cascade_adds_enabled_types_below_changed_records():

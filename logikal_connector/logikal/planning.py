@@ -109,14 +109,17 @@ def _order(by_type, selected):
     return ordered
 
 
-def blocked_by(configs, object_type, now):
-    """The enabled parent type that is still stale (so `object_type` must wait), or None."""
+def blocked_by(configs, object_type, now, synced_with=frozenset()):
+    """The enabled parent type that is still stale (so `object_type` must wait), or None.
+
+    Parents in `synced_with` are synced before `object_type` in the same pass and do not block it.
+    """
     by_type = {config.object_type: config for config in configs}
     config = by_type.get(object_type)
     seen = {object_type}
     parent = _parent(by_type, config) if config else None
     while parent and parent.object_type not in seen:
-        if parent.is_stale(now):
+        if parent.is_stale(now) and parent.object_type not in synced_with:
             return parent.object_type
         seen.add(parent.object_type)
         parent = _parent(by_type, parent)

@@ -3,6 +3,8 @@ from datetime import timedelta
 from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
 
+from ..logikal.planning import TypeConfig
+
 OBJECT_TYPES = [
     ("directory", "Directories"),
     ("project", "Projects"),
@@ -35,15 +37,23 @@ class LogikalSyncConfig(models.Model):
     )
     depends_on = fields.Selection(related="depends_on_id.object_type", string="Depends on type")
     cascade_sync = fields.Boolean(
-        "Cascade", help="When a parent of this type changed, sync its children in the same run."
+        "Cascade", help="When a record of this type changed in LogiKal, the enabled types that depend on this one "
+                        "are synced for it in the same run (e.g. a changed project gets its phases, elevations and "
+                        "parts lists read at once).",
     )
     last_sync = fields.Datetime(readonly=True, help="End of the last run that completed this type.")
     last_attempt = fields.Datetime(readonly=True)
     last_result = fields.Selection(RESULTS, readonly=True)
     last_message = fields.Char(readonly=True)
-    next_sync = fields.Datetime(compute="_compute_next_sync")
-    is_due = fields.Boolean(compute="_compute_next_sync")
-    is_stale = fields.Boolean(compute="_compute_next_sync")
+    next_sync = fields.Datetime(compute="_compute_next_sync", help="When the 5-minute tick syncs this type next.")
+    is_due = fields.Boolean("Due", compute="_compute_next_sync", help="The interval elapsed: the next tick syncs it.")
+    is_overdue = fields.Boolean(
+        "Overdue", compute="_compute_next_sync",
+        help="Due for more than 15 minutes: the scheduler is off, waiting for a parent type, or failing.",
+    )
+    is_stale = fields.Boolean(
+        "Stale", compute="_compute_next_sync", help="Not synced within the staleness threshold (or never)."
+    )
 
     _sql_constraints = [
         ("object_type_unique", "UNIQUE(object_type)", "There is one interval per object type."),
@@ -55,11 +65,20 @@ class LogikalSyncConfig(models.Model):
     @api.depends("last_sync", "sync_interval_minutes", "staleness_threshold_minutes", "is_sync_enabled")
     def _compute_next_sync(self):
         now = fields.Datetime.now()
-        for config in self:
-            last = config.last_sync
-            config.next_sync = last + timedelta(minutes=config.sync_interval_minutes) if last else now
-            config.is_due = config.is_sync_enabled and config.next_sync <= now
-            config.is_stale = not last or last + timedelta(minutes=config.staleness_threshold_minutes) < now
+        for config, rule in zip(self, self._planning_configs()):
+            config.next_sync = rule.next_sync(now)
+            config.is_due = rule.is_due(now)
+            config.is_overdue = rule.is_overdue(now)
+            config.is_stale = rule.is_stale(now)
+
+    def _planning_configs(self):
+        """These intervals as the pure planning module's TypeConfig values (same order)."""
+        return [TypeConfig(
+            object_type=config.object_type, enabled=config.is_sync_enabled,
+            interval_minutes=config.sync_interval_minutes, staleness_minutes=config.staleness_threshold_minutes,
+            priority=config.priority, depends_on=config.depends_on_id.object_type or None,
+            cascade=config.cascade_sync, last_sync=config.last_sync or None,
+        ) for config in self]
 
     @api.constrains("sync_interval_minutes", "staleness_threshold_minutes")
     def _check_minutes(self):
@@ -83,19 +102,29 @@ class LogikalSyncConfig(models.Model):
         return fields.Datetime.now() - timedelta(minutes=minutes)
 
     def action_sync_now(self):
-        """Queue a run of these object types on every active connection, now."""
+        """Queue a sync of these object types on every active connection (the cron does it at once)."""
         requests = self.env["logikal.sync.request"]
+        types = ",".join(self.sorted(lambda c: c.id).mapped("object_type"))
         for backend in self.env["logikal.backend"].search([]):
-            requests |= requests._request("types", {"backend_id": backend.id, "object_types": ",".join(self.mapped("object_type"))})
+            requests |= requests._request("types", {"backend_id": backend.id, "object_types": types})
         return requests._queued_action()
 
     @api.model
     def _cron_smart_sync(self):
-        """The 5-minute tick: Force Sync requests, then (master switch on) the object types that are due."""
-        from ..services.scheduler import Scheduler, run_due_types, scheduled_enabled
+        """The 5-minute tick: Force Sync requests, then (master switch on) the scheduled pass, in a budget.
+
+        Commits per unit of work and reports its progress; a pass longer than one call resumes in the next.
+        """
+        from ..services.scheduler import Scheduler
 
         cr = self.env.cr
-        scheduler = Scheduler(self.env, commit=cr.commit, rollback=cr.rollback)  # cron path: commit per unit
-        scheduler.process_requests()
-        if scheduled_enabled(self.env) and scheduler.time_left():
-            run_due_types(scheduler)
+        self._sync_worker_cron()
+        return Scheduler(self.env, commit=cr.commit, rollback=cr.rollback).tick()
+
+    @api.model
+    def _sync_worker_cron(self):
+        """The second worker cron runs only while a connection allows more than one LogiKal session."""
+        worker = self.env.ref("logikal_connector.ir_cron_smart_sync_worker", raise_if_not_found=False)
+        wanted = bool(self.env["logikal.backend"].sudo().search_count([("parallel_sessions", ">", 1)]))
+        if worker and worker.sudo().active != wanted:
+            worker.sudo().try_write({"active": wanted})

@@ -31,7 +31,24 @@ class LogikalSyncRun(models.Model):
     heartbeat = fields.Datetime(readonly=True, help="Last sign of life of the worker doing the run.")
     duration = fields.Float("Duration (s)", readonly=True, digits=(16, 2))
     requested_by_id = fields.Many2one("res.users", readonly=True)
-    project_ids = fields.Many2many("logikal.project", string="Projects", readonly=True)
+    project_ids = fields.Many2many("logikal.project", string="Projects", readonly=True,
+                                   help="Projects this run synced completely.")
+    # scheduled passes: the lead run plans and walks; helper runs (parallel sessions) share its projects
+    plan = fields.Json(readonly=True, help="The object types of a scheduled pass and the types it cascades to.")
+    tree_done = fields.Boolean("Tree listed", readonly=True, help="Directories/projects of this pass are listed.")
+    planned_project_ids = fields.Many2many(
+        "logikal.project", "logikal_sync_run_planned_project_rel", "run_id", "project_id",
+        string="Projects to sync", readonly=True,
+    )
+    cascade_project_ids = fields.Many2many(
+        "logikal.project", "logikal_sync_run_cascade_project_rel", "run_id", "project_id",
+        string="Changed projects", readonly=True, help="Projects whose change in LogiKal cascades to their content.",
+    )
+    parent_id = fields.Many2one("logikal.sync.run", "Lead run", readonly=True, index=True, ondelete="cascade")
+    helper_ids = fields.One2many("logikal.sync.run", "parent_id", "Helper runs", readonly=True)
+    resumed_from_id = fields.Many2one("logikal.sync.run", "Resumes", readonly=True, ondelete="set null")
+    units_done = fields.Integer("Projects done", compute="_compute_units")
+    units_total = fields.Integer("Projects planned", compute="_compute_units")
     api_calls = fields.Integer("API calls", readonly=True)
     logins = fields.Integer(readonly=True)
     relogin_reasons = fields.Text("Re-login reasons", readonly=True)
@@ -61,6 +78,12 @@ class LogikalSyncRun(models.Model):
             calls = sorted((run.calls_by_endpoint or {}).items(), key=lambda item: (-item[1], item[0]))
             run.calls_summary = "\n".join(f"{count:>6}  {endpoint}" for endpoint, count in calls) or False
 
+    @api.depends("planned_project_ids", "project_ids", "helper_ids.project_ids")
+    def _compute_units(self):
+        for run in self:
+            run.units_total = len(run.planned_project_ids)
+            run.units_done = len(run.project_ids | run.helper_ids.project_ids)
+
     @api.depends("trigger", "scope", "start_date")
     def _compute_display_name(self):
         labels = dict(TRIGGERS)
@@ -68,17 +91,31 @@ class LogikalSyncRun(models.Model):
             run.display_name = f"{labels.get(run.trigger, '')}: {run.scope or ''}".strip(": ")
 
     @api.model
-    def _abort_dead_runs(self, stale_before):
-        """Mark runs whose worker stopped beating as aborted; returns them."""
+    def _abort_dead_runs(self, stale_before, is_alive=lambda run: False):
+        """Mark running runs with no heartbeat since `stale_before` and no live worker as aborted."""
         dead = self.search([("state", "=", "running"), ("heartbeat", "<", stale_before)])
+        dead = dead.filtered(lambda run: not is_alive(run))
         now = fields.Datetime.now()
         for run in dead:
             run.write({
                 "state": "aborted", "end_date": now,
-                "duration": (now - run.start_date).total_seconds(),
-                "error_summary": (run.error_summary or "") + "The worker stopped during the run (killed or restarted).",
+                "error_summary": "\n".join(filter(None, [
+                    run.error_summary, "The worker stopped during the run (killed or restarted); its work resumes."])),
             })
         return dead
+
+    def _continue(self):
+        """A new running run that carries on the work of this aborted one (its completed projects kept)."""
+        self.ensure_one()
+        return self.create({
+            "backend_id": self.backend_id.id, "trigger": self.trigger, "scope": self.scope,
+            "object_types": self.object_types, "requested_by_id": self.requested_by_id.id,
+            "plan": self.plan, "tree_done": self.tree_done, "resumed_from_id": self.id,
+            "planned_project_ids": [(6, 0, self.planned_project_ids.ids)],
+            "cascade_project_ids": [(6, 0, self.cascade_project_ids.ids)],
+            "project_ids": [(6, 0, (self.project_ids | self.helper_ids.project_ids).ids)],
+            "heartbeat": fields.Datetime.now(),
+        })
 
     @api.autovacuum
     def _gc_old_runs(self):

@@ -10,6 +10,7 @@ import time
 from odoo import fields
 
 from ..logikal import LogikalConflict, LogikalError, LogikalNavigationError, LogikalNotFound
+from ..logikal.prefetch import Prefetcher
 
 _logger = logging.getLogger(__name__)
 
@@ -31,6 +32,7 @@ class SyncEngine:
         self._heartbeat = heartbeat or (lambda: None)
         self.thumbnails = 0
         self.parts_lists = 0
+        self._downloads = None
 
     def checkpoint(self):
         """Commit the unit just done (cron path only) and stop when the budget is spent."""
@@ -40,12 +42,15 @@ class SyncEngine:
             raise BudgetExhausted()
 
     # ------------------------------------------------------------------ directories
-    def walk(self, start=None, *, with_projects=True):
+    def walk(self, start=None, *, with_projects=True, result=None, listed_since=None):
         """List directories (and their projects) depth-first from `start` (None: the roots).
 
-        Returns a WalkResult; `complete` is False when a listing failed, so nothing is archived from it.
+        Returns a WalkResult (`result` when given: the caller keeps what was read if the budget runs out);
+        `complete` is False when a listing failed, so nothing is archived from it. A resumed walk passes
+        `listed_since`: directories listed since then are not listed again (their sub-directories are).
         """
-        result = WalkResult()
+        result = result if result is not None else WalkResult()
+        result.listed_since = listed_since
         if start is None:
             roots = self.session.list_root_directories()
             children = self.store.directories(False, roots)
@@ -53,13 +58,18 @@ class SyncEngine:
             children = {start.path: start}
         for record in children.values():
             self._walk_directory(record, result, with_projects)
-        if with_projects and result.complete:
+        if with_projects and result.complete and not result.resumed:
             listed = self.env["logikal.directory"].browse(result.listed_directory_ids)
             self.store.archive_missing_projects(listed, set(result.projects))
         return result
 
     def _walk_directory(self, directory, result, with_projects):
         if directory.is_excluded:
+            return
+        if result.listed_since and directory.last_sync_date and directory.last_sync_date >= result.listed_since:
+            result.resumed = True  # not every listing is in hand: archive nothing from this walk
+            for child in directory.child_ids.filtered("active"):
+                self._walk_directory(child, result, with_projects)
             return
         try:
             children = self.store.directories(directory, self.session.list_directories(directory.path))
@@ -127,39 +137,52 @@ class SyncEngine:
     def _parked(self, record):
         return record.sync_attempts >= self.backend.max_attempts
 
+    def _prefetcher(self, download, pairs):
+        """Downloads the next file of `pairs` while the current one is stored (see logikal.prefetch)."""
+        return Prefetcher(download, [elevation.id for _record, elevation in pairs], deadline=self.deadline)
+
     def _fetch_thumbnails(self, address, pairs, force):
         complete = True
-        for record, elevation in pairs:
-            if not (force and record.active or self.store.needs_thumbnail(record, elevation)):
-                continue
-            try:
-                data = self.session.thumbnail(*address, elevation.id)
-            except SESSION_ERRORS:
-                raise
-            except LogikalError as error:
-                self.store.record_failure(record, "elevation", f"thumbnail: {error}")
-                complete = False
-                continue
-            self.store.store_thumbnail(record, elevation, data)
-            self.thumbnails += 1
+        wanted = [(r, e) for r, e in pairs if force and r.active or self.store.needs_thumbnail(r, e)]
+        with self._prefetcher(lambda guid: self.session.thumbnail(*address, guid), wanted) as downloads:
+            for record, elevation in wanted:
+                try:
+                    data = downloads.take(elevation.id)
+                except SESSION_ERRORS:
+                    raise
+                except LogikalError as error:
+                    self.store.record_failure(record, "elevation", f"thumbnail: {error}")
+                    complete = False
+                    continue
+                self.store.store_thumbnail(record, elevation, data)
+                self.thumbnails += 1
         self.checkpoint()
         return complete
 
     def _fetch_parts_lists(self, address, pairs, force):
-        complete = True
+        complete, due = True, []
         for record, elevation in pairs:
             if not (force and record.active or self.store.needs_parts_list(record, elevation)):
                 continue
             if not force and (self._parked(record) or not self._due(record, force)):
                 complete = False
                 continue
-            complete &= self._fetch_parts_list(address, record, elevation)
-            self.checkpoint()
+            due.append((record, elevation))
+        with self._prefetcher(lambda guid: self.session.parts_list(*address, guid), due) as self._downloads:
+            try:
+                for record, elevation in due:
+                    complete &= self._fetch_parts_list(address, record, elevation)
+                    self.checkpoint()
+            finally:
+                self._downloads = None
         return complete
 
     def _fetch_parts_list(self, address, record, elevation):
         try:
-            data = self.session.parts_list(*address, elevation.id)
+            if self._downloads is not None:
+                data = self._downloads.take(elevation.id)
+            else:
+                data = self.session.parts_list(*address, elevation.id)
         except SESSION_ERRORS:
             raise
         except LogikalError as error:
@@ -194,6 +217,8 @@ class WalkResult:
         self.changed = set()
         self.listed_directory_ids = []
         self.complete = True
+        self.listed_since = None
+        self.resumed = False
 
 
 def _project_error(error):

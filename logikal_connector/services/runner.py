@@ -8,6 +8,8 @@ when the time budget ran out (the scheduler resumes it).
 import logging
 import time
 
+from psycopg2.errors import TransactionRollbackError
+
 from odoo import fields
 
 from ..logikal import CallStats, LogikalError
@@ -30,25 +32,33 @@ class RunOutcome:
 
 
 class SyncRunner:
-    def __init__(self, env, backend, *, commit=None, rollback=None, deadline=None):
-        """`commit`/`rollback` are the cursor's own on the cron path, and no-ops elsewhere (tests, UI)."""
+    def __init__(self, env, backend, *, commit=None, rollback=None, deadline=None, on_checkpoint=None):
+        """`commit`/`rollback` are the cursor's own on the cron path, and no-ops elsewhere (tests, UI).
+
+        `on_checkpoint()` is called after each committed unit (the cron reports its progress there).
+        """
         self.env = env
         self.backend = backend.sudo()
         self._commit = commit or (lambda: None)
         self._rollback = rollback or (lambda: None)
         self.deadline = deadline
+        self._on_checkpoint = on_checkpoint or (lambda: None)
 
-    def start(self, trigger, scope, object_types, requested_by=None):
-        run = self.env["logikal.sync.run"].sudo().create({
+    def start(self, trigger, scope, object_types, requested_by=None, values=None):
+        run = self.env["logikal.sync.run"].sudo().create(dict({
             "backend_id": self.backend.id, "trigger": trigger, "scope": scope,
             "object_types": ",".join(object_types), "requested_by_id": requested_by.id if requested_by else False,
             "heartbeat": fields.Datetime.now(),
-        })
+        }, **(values or {})))
         self._commit()
         return run
 
-    def execute(self, run, work):
-        """Run `work(engine)`; returns a RunOutcome. Never raises for LogiKal trouble."""
+    def execute(self, run, work, *, resumable=True):
+        """Run `work(engine)`; returns a RunOutcome. Never raises for LogiKal trouble.
+
+        When the time budget runs out the run stays 'running' to be resumed, unless `resumable` is False
+        (helper runs): then it ends with what it did.
+        """
         counts, stats = RunCounts(), CallStats()
         started = time.monotonic()
         engine = None
@@ -56,19 +66,30 @@ class SyncRunner:
             with self.backend._session(stats) as session:
                 engine = SyncEngine(self.env, self.backend, session, RecordStore(self.env, self.backend, counts),
                                     deadline=self.deadline, commit=self._commit,
-                                    heartbeat=lambda: run.write({"heartbeat": fields.Datetime.now()}))
+                                    heartbeat=lambda: self._beat(run))
                 work(engine)
             state, message = ("partial" if counts.failures() else "done"), ""
         except BudgetExhausted:
             state, message = "running", "time budget spent; resumes on the next tick"
+            if not resumable:
+                state, message = ("partial" if counts.failures() else "done"), "time budget spent"
         except LogikalError as error:
             state, message = "failed", str(error)
+        except TransactionRollbackError as error:  # another worker wrote the same rows: redo the unit later
+            _logger.info("LogiKal sync run %s met a concurrent update (%s); it resumes", run.id, error.pgcode)
+            self._rollback()
+            state, message = ("running", "") if resumable else (
+                "partial" if counts.failures() else "done", "stopped by a concurrent update; the rest resumes")
         except Exception as error:  # noqa: BLE001 - a run must be closed whatever happened
             _logger.exception("LogiKal sync run %s crashed", run.id)
             self._rollback()
             state, message = "failed", f"internal error: {error.__class__.__name__}: {error}"
         self._finish(run, state, message, counts, stats, engine, time.monotonic() - started)
         return RunOutcome(run, state, message)
+
+    def _beat(self, run):
+        run.write({"heartbeat": fields.Datetime.now()})
+        self._on_checkpoint()
 
     def _finish(self, run, state, message, counts, stats, engine, seconds):
         errors = counts.errors[:50] + ([message] if message and state != "running" else [])

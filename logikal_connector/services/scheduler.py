@@ -1,63 +1,192 @@
-"""The cron tick: Force Sync requests first, then the object types that are due, within a time budget."""
+"""One cron call of the smart scheduler: Force Sync requests first, then the scheduled pass, in a budget.
 
+Concurrency (several cron workers, several Odoo servers, one database), all on PostgreSQL advisory locks
+held by the worker's connection (they vanish when a worker dies):
+- a *slot* per LogiKal session: a worker works for a backend only while it holds one of its
+  `parallel_sessions` slots, so no more sessions are ever open than allowed;
+- a *request key*: one worker at a time serves the Force Sync requests of one scope (duplicates coalesce);
+- the *lead* of a backend's scheduled pass: one worker lists the tree and descends into projects; other
+  workers with a free slot join as helpers and claim projects (*project* locks) from the same list;
+- a *run* lock while a run is worked on: a running run whose heartbeat is old and whose lock nobody holds
+  belongs to a dead worker; it is marked aborted and its work is continued by a new run.
+Every commit is injected (the cron passes its cursor's commit; tests may pass nothing).
+"""
+
+import dataclasses
 import logging
 import time
+from datetime import timedelta
 
 from odoo import fields
+from odoo.tools import config as odoo_config
 
+from ..logikal import planning
 from ..models.res_config_settings import background_sync_enabled
-from . import work
+from . import locks, work
+from .passes import TypePass, descend
 from .runner import SyncRunner
 
 _logger = logging.getLogger(__name__)
 
 DEFAULT_BUDGET_SECONDS = 240
+BUDGET_PARAM = "logikal_connector.cron_budget_seconds"
+DEAD_AFTER = timedelta(minutes=5)
+HELPER_WAIT_SECONDS = 30
+PLANNING_KEY = 0
+WORKER_CRON = "logikal_connector.ir_cron_smart_sync_worker"
+
+
+def budget_seconds(env):
+    """Seconds one cron call may work: the system parameter, else 75 % of the cron time limit (max 240)."""
+    value = env["ir.config_parameter"].sudo().get_param(BUDGET_PARAM)
+    if value:
+        return max(float(value), 0.1)
+    limit = odoo_config.get("limit_time_real_cron")
+    if limit is None or limit < 0:
+        limit = odoo_config.get("limit_time_real")
+    return min(DEFAULT_BUDGET_SECONDS, 0.75 * limit) if limit and limit > 0 else DEFAULT_BUDGET_SECONDS
 
 
 class Scheduler:
-    def __init__(self, env, *, commit=None, rollback=None, budget=DEFAULT_BUDGET_SECONDS):
-        self.env = env
+    def __init__(self, env, *, commit=None, rollback=None, budget=None):
+        self.env = env(su=True)
         self._commit = commit or (lambda: None)
         self._rollback = rollback or (lambda: None)
-        self.deadline = time.monotonic() + budget
+        self.deadline = time.monotonic() + (budget if budget is not None else budget_seconds(self.env))
+        self.locks = locks.AdvisoryLocks(self.env.cr)
+        self.done = 0
+        self.scheduled = background_sync_enabled(self.env)
 
     def time_left(self):
         return time.monotonic() < self.deadline
 
     def runner(self, backend):
-        return SyncRunner(self.env, backend, commit=self._commit, rollback=self._rollback, deadline=self.deadline)
+        return SyncRunner(self.env, backend, commit=self._commit, rollback=self._rollback,
+                          deadline=self.deadline, on_checkpoint=self._progress)
+
+    def refresh(self):
+        """Commit (cron path), so the next query sees what other workers committed."""
+        self._commit()
+        self.env.invalidate_all()
+
+    # ------------------------------------------------------------------ the cron call
+    def tick(self):
+        """One cron call. Returns (done, remaining) as reported to ir.cron."""
+        try:
+            self.abort_dead_runs()
+            if self.scheduled:
+                self.plan_passes()
+            for backend in self.env["logikal.backend"].search([]):
+                if self.time_left():
+                    self._serve(backend)
+        finally:
+            self.locks.release_all()
+            self._commit()
+        remaining = self.remaining()
+        self._notify(remaining)
+        return self.done, remaining
+
+    def _serve(self, backend):
+        slot = self.locks.acquire_slot(backend)
+        if slot is None:
+            return
+        try:
+            self.process_requests(backend)
+            if self.scheduled and self.time_left():
+                self.lead_or_help(backend)
+        finally:
+            self.locks.unlock(locks.SLOT, backend.id * locks.MAX_SLOTS + slot)
+
+    def _progress(self):
+        self.done += 1
+        self._notify(1)
+
+    def _notify(self, remaining):
+        self.env["ir.cron"]._notify_progress(done=self.done, remaining=remaining)
+
+    def remaining(self):
+        """Requests waiting plus projects left in scheduled passes (what makes ir.cron call again soon)."""
+        self.env.invalidate_all()
+        count = self.env["logikal.sync.request"].search_count([("state", "in", ("queued", "running"))])
+        if self.scheduled:
+            for run in self._passes(self.env["logikal.backend"].search([])):
+                count += self.units_left(run) if run.tree_done else 1
+        return count
+
+    # ------------------------------------------------------------------ dead workers
+    def abort_dead_runs(self):
+        Run = self.env["logikal.sync.run"]
+        dead = Run._abort_dead_runs(fields.Datetime.now() - DEAD_AFTER,
+                                    is_alive=lambda run: self.locks.held_elsewhere(locks.RUN, run.id))
+        for run in dead:
+            _logger.warning("LogiKal sync run %s (%s) lost its worker; it is marked aborted and resumed",
+                            run.id, run.scope)
+        if dead:
+            self.refresh()
+        return dead
 
     # ------------------------------------------------------------------ Force Sync requests
-    def process_requests(self):
-        done = 0
+    def process_requests(self, backend):
         while self.time_left():
-            request = self._claim_request()
+            request = self._claim_request(backend)
             if not request:
-                break
-            self._process_request(request)
-            done += 1
-        return done
+                return
+            try:
+                self._process_request(request)
+            finally:
+                self.locks.unlock(locks.KEY, request.key)
 
-    def _claim_request(self):
-        self.env.cr.execute("""
-            SELECT id FROM logikal_sync_request
-             WHERE state IN ('queued', 'running') ORDER BY state DESC, id
-             LIMIT 1 FOR UPDATE SKIP LOCKED
-        """)
-        row = self.env.cr.fetchone()
-        return self.env["logikal.sync.request"].sudo().browse(row[0]) if row else None
+    def _claim_request(self, backend):
+        Request = self.env["logikal.sync.request"]
+        for request in Request.search([("backend_id", "=", backend.id), ("state", "in", ("queued", "running"))],
+                                      order="id"):
+            if self.locks.holds(locks.KEY, request.key) or not self.locks.try_lock(locks.KEY, request.key):
+                continue
+            self.refresh()  # a fresh snapshot now that the key is ours
+            if request.state in ("queued", "running"):
+                return request
+            self.locks.unlock(locks.KEY, request.key)
+        return None
 
     def _process_request(self, request):
         group = request.search([("key", "=", request.key), ("state", "in", ("queued", "running"))])
-        run = request.run_id or self.runner(request.backend_id).start(
-            "force", _scope_label(request), work.ALL_TYPES, request.requested_by_id
-        )
+        run = self._request_run(request)
         group.write({"state": "running", "run_id": run.id})
         request._target().write({"sync_state": "running"})
+        self.locks.try_lock(locks.RUN, run.id)
         self._commit()
-        outcome = self.runner(request.backend_id).execute(run, _request_work(run, request))
+        outcome = self.runner(request.backend_id).execute(run, self._request_work(run, request))
+        self.locks.unlock(locks.RUN, run.id)
+        if request.scope == "types" and outcome.state == "failed":
+            self.stamp_failure(run, outcome)
         if outcome.resumable:
             return
+        self._finish_requests(group, request, run, outcome)
+
+    def _request_run(self, request):
+        run = request.run_id
+        if run.state == "running":
+            return run
+        if run.state == "aborted":
+            return run._continue()
+        types = _request_types(request)
+        values = {"plan": self._types_plan(types)} if request.scope == "types" else {}
+        return self.runner(request.backend_id).start(
+            "manual" if request.scope == "types" else "force", _scope_label(request),
+            types, request.requested_by_id, values=values)
+
+    def _request_work(self, run, request):
+        if request.scope == "types":
+            return TypePass(self, run)
+        if request.scope == "directory":
+            return work.directory(run, request.directory_id)
+        if request.scope == "project":
+            return work.project(run, request.project_id)
+        if request.scope == "elevation":
+            return work.elevation(run, request.elevation_id)
+        return work.everything(run)
+
+    def _finish_requests(self, group, request, run, outcome):
         success = outcome.state in ("done", "partial")
         group.write({"state": "done" if success else "failed", "done_date": fields.Datetime.now(),
                      "message": _outcome_message(run, outcome)})
@@ -67,19 +196,174 @@ class Scheduler:
         elif target and target.sync_state in ("queued", "running"):
             target.write({"sync_state": "done"})
         group._announce()
+        self.done += 1
+        self._commit()
+
+    # ------------------------------------------------------------------ scheduled passes
+    def configs(self):
+        return self.env["logikal.sync.config"].search([])
+
+    def _types_plan(self, types):
+        """The plan of a 'Sync now' of `types`: those types, in dependency order, and what they cascade to."""
+        every = self.configs()._planning_configs()
+        chosen = [dataclasses.replace(c, enabled=True, last_sync=None) for c in every if c.object_type in types]
+        ordered = planning.plan(chosen, fields.Datetime.now()).types
+        cascade = set().union(*(planning.cascade_types(every, t) for t in ordered)) - set(ordered)
+        return {"types": list(ordered), "cascade": sorted(cascade)}
+
+    def plan_passes(self):
+        """When types are due and no pass is under way, start one pass per backend (one worker plans)."""
+        if not self.locks.try_lock(locks.LEAD, PLANNING_KEY):
+            return None
+        try:
+            self.refresh()
+            backends = self.env["logikal.backend"].search([])
+            if self._passes(backends) or self._continue_aborted(backends):
+                return None
+            configs = self.configs()
+            plan = planning.plan(configs._planning_configs(), fields.Datetime.now())
+            if not plan:
+                return None
+            configs.filtered(lambda c: c.object_type in plan.types).write({"last_attempt": fields.Datetime.now()})
+            values = {"plan": {"types": list(plan.types), "cascade": sorted(plan.cascade)}}
+            runs = [self.runner(b).start("cron", "scheduled", plan.types, values=values) for b in backends]
+            self._commit()
+            return runs
+        finally:
+            self.locks.unlock(locks.LEAD, PLANNING_KEY)
+
+    def _passes(self, backends):
+        return self.env["logikal.sync.run"].search([
+            ("backend_id", "in", backends.ids), ("trigger", "=", "cron"), ("parent_id", "=", False),
+            ("state", "=", "running"),
+        ])
+
+    def _continue_aborted(self, backends):
+        Run = self.env["logikal.sync.run"]
+        aborted = Run.search([
+            ("backend_id", "in", backends.ids), ("trigger", "=", "cron"), ("parent_id", "=", False),
+            ("state", "=", "aborted"), ("start_date", ">=", fields.Datetime.now() - timedelta(days=1)),
+        ])
+        continued = Run.search([("resumed_from_id", "in", aborted.ids)]).resumed_from_id
+        runs = [run._continue() for run in aborted - continued]
+        self._commit()
+        return runs
+
+    def lead_or_help(self, backend):
+        if self.locks.try_lock(locks.LEAD, backend.id):
+            try:
+                self.refresh()
+                run = self._passes(backend)[:1]
+                if run:
+                    self._lead(backend, run)
+            finally:
+                self.locks.unlock(locks.LEAD, backend.id)
+        elif backend.parallel_sessions > 1:
+            self._help(backend)
+
+    def _lead(self, backend, run):
+        self.locks.try_lock(locks.RUN, run.id)
+        try:
+            outcome = self.runner(backend).execute(run, TypePass(self, run))
+        finally:
+            self.locks.unlock(locks.RUN, run.id)
+        if outcome.state == "failed":
+            self.stamp_failure(run, outcome)
+
+    def _help(self, backend):
+        lead = self._wait_for_tree(backend)
+        if not lead or not self.units_left(lead):
+            return
+        run = self.runner(backend).start("cron", f"{lead.scope} (helper)", lead.plan["types"],
+                                         values={"parent_id": lead.id, "plan": lead.plan})
+        self.locks.try_lock(locks.RUN, run.id)
+        try:
+            self.runner(backend).execute(
+                run, lambda engine: descend(self, engine, lead, run, wait_for_helpers=False), resumable=False)
+        finally:
+            self.locks.unlock(locks.RUN, run.id)
+
+    def _wait_for_tree(self, backend):
+        """The backend's pass once its tree is listed (helpers wait a little for the lead), or None."""
+        until = min(self.deadline, time.monotonic() + HELPER_WAIT_SECONDS)
+        while True:
+            self.refresh()
+            lead = self._passes(backend)[:1]
+            if not lead or lead.tree_done or time.monotonic() >= until:
+                return lead if lead and lead.tree_done else None
+            time.sleep(0.2)
+
+    def wake_helpers(self, run):
+        """Once a pass has its project list, wake the worker cron so more sessions join (parallel > 1)."""
+        if run.backend_id.parallel_sessions <= 1 or run.trigger != "cron":
+            return
+        worker = self.env.ref(WORKER_CRON, raise_if_not_found=False)
+        if worker and worker.active:
+            worker._trigger()
+
+    def claim_project(self, lead):
+        """The next planned project of the pass nobody did or is doing, locked for this worker; or None."""
+        for project_id in self._open_units(lead):
+            if self.locks.holds(locks.PROJECT, project_id) or not self.locks.try_lock(locks.PROJECT, project_id):
+                continue
+            self.refresh()
+            if project_id in self._open_units(lead):
+                return self.env["logikal.project"].browse(project_id)
+            self.locks.unlock(locks.PROJECT, project_id)
+        return None
+
+    def units_left(self, lead):
+        return len(self._open_units(lead))
+
+    def _open_units(self, lead):
+        self.env.flush_all()
+        self.env.cr.execute("""
+            SELECT p.id FROM logikal_sync_run_planned_project_rel u
+              JOIN logikal_project p ON p.id = u.project_id
+             WHERE u.run_id = %(lead)s AND NOT EXISTS (
+                   SELECT 1 FROM logikal_project_logikal_sync_run_rel d
+                     JOIN logikal_sync_run r ON r.id = d.logikal_sync_run_id
+                    WHERE d.logikal_project_id = p.id AND (r.id = %(lead)s OR r.parent_id = %(lead)s))
+             ORDER BY p.last_sync_date ASC NULLS FIRST, p.id
+        """, {"lead": lead.id})
+        return [row[0] for row in self.env.cr.fetchall()]
+
+    # ------------------------------------------------------------------ per-type bookkeeping
+    def blocked(self, types):
+        """Types whose parent type is still stale are skipped (noted on their interval); returns them."""
+        configs = self.configs()
+        now = fields.Datetime.now()
+        blocked = {t: planning.blocked_by(configs._planning_configs(), t, now, synced_with=types) for t in types}
+        blocked = {t: parent for t, parent in blocked.items() if parent}
+        for object_type, parent in blocked.items():
+            configs.filtered(lambda c, t=object_type: c.object_type == t).write({
+                "last_result": "skipped", "last_message": f"waiting for {parent}: it is not fresh",
+            })
+        return set(blocked)
+
+    def stamp_types(self, types, counts, complete=True):
+        """Record that `types` were synced now (written with the unit that completed them)."""
+        if not types:
+            return
+        failures = counts.failures()
+        self.configs().filtered(lambda c: c.object_type in types).write({
+            "last_sync": fields.Datetime.now(),
+            "last_result": "partial" if failures or not complete else "done",
+            "last_message": f"{failures} items failed; they are retried" if failures else False,
+        })
+
+    def stamp_failure(self, run, outcome):
+        types = (run.plan or {}).get("types", [])
+        self.configs().filtered(lambda c: c.object_type in types).write({
+            "last_result": "failed", "last_message": (outcome.message or "")[:250],
+        })
         self._commit()
 
 
-def _request_work(run, request):
-    if request.scope == "directory":
-        return work.directory(run, request.directory_id)
-    if request.scope == "project":
-        return work.project(run, request.project_id)
-    if request.scope == "elevation":
-        return work.elevation(run, request.elevation_id)
+def _request_types(request):
     if request.scope == "types":
-        return work.object_types(run, (request.object_types or "").split(","), cascade=True)
-    return work.everything(run)
+        return [t for t in (request.object_types or "").split(",") if t]
+    return list(work.ALL_TYPES)
 
 
 def _scope_label(request):
@@ -93,45 +377,3 @@ def _outcome_message(run, outcome):
     text = (f"{run.scope}: {run.total_changes} changes, {run.total_failed} failures, "
             f"{run.api_calls} API calls, {run.logins} logins in {run.duration:.1f} s")
     return f"{text}. {outcome.message}" if outcome.message else text
-
-
-def scheduled_enabled(env):
-    return background_sync_enabled(env)
-
-
-def due_types(env):
-    """Enabled object types whose interval elapsed, plus the stale parents they depend on."""
-    configs = env["logikal.sync.config"].sudo().search([("is_sync_enabled", "=", True)])
-    due = configs.filtered("is_due")
-    for config in due:
-        parent = config.depends_on_id
-        while parent and parent.is_sync_enabled and parent.is_stale:
-            due |= parent
-            parent = parent.depends_on_id
-    return due.sorted("priority")
-
-
-def run_due_types(scheduler):
-    env = scheduler.env
-    due = due_types(env)
-    if not due:
-        return None
-    types = due.mapped("object_type")
-    cascade = any(due.mapped("cascade_sync"))
-    now = fields.Datetime.now()
-    due.write({"last_attempt": now})
-    outcomes = []
-    for backend in env["logikal.backend"].sudo().search([]):
-        runner = scheduler.runner(backend)
-        run = runner.start("cron", "scheduled", types)
-        outcomes.append(runner.execute(run, work.object_types(run, types, cascade=cascade)))
-    finished = [o for o in outcomes if not o.resumable]
-    if finished and len(finished) == len(outcomes):
-        worst = "failed" if any(o.state == "failed" for o in outcomes) else (
-            "partial" if any(o.state == "partial" for o in outcomes) else "done")
-        vals = {"last_result": worst, "last_message": "; ".join(o.message for o in outcomes if o.message)[:250]}
-        if worst != "failed":
-            vals["last_sync"] = now
-        due.write(vals)
-    scheduler._commit()
-    return outcomes

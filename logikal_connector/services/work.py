@@ -1,4 +1,7 @@
-"""What each kind of sync covers, as `work(engine)` callables for the SyncRunner."""
+"""What each Force Sync scope covers, as `work(engine)` callables for the SyncRunner.
+
+Passes over object types (scheduled, or 'Sync now' of some types) are in `passes.py`.
+"""
 
 ALL_TYPES = ("directory", "project", "phase", "elevation", "parts_list")
 
@@ -47,31 +50,3 @@ def elevation(run, elevation_record):
         if not engine.sync_elevation(elevation_record):
             engine.store.record_failure(elevation_record, "elevation", "not listed in its phase any more")
     return work
-
-
-def object_types(run, types, cascade=False):
-    """A scheduled pass over the given object types (the scheduler decides which are due).
-
-    With `cascade`, projects whose LogiKal change date moved are synced in full in the same run.
-    """
-    types = set(types)
-    deep = types & {"phase", "elevation", "parts_list"}
-
-    def work(engine):
-        result = engine.walk(with_projects="project" in types) if types & {"directory", "project"} else None
-        if not deep and not (cascade and result and result.changed):
-            return
-        projects = _projects_to_descend(engine, run, result, deep)
-        sync_projects(engine, run, projects,
-                      elevations=bool(types & {"elevation", "parts_list"}) or not deep,
-                      parts="parts_list" in types or not deep)
-    return work
-
-
-def _projects_to_descend(engine, run, result, deep):
-    Project = engine.env["logikal.project"]
-    if deep:
-        return Project.search([("backend_id", "=", engine.backend.id), ("directory_id.is_excluded", "=", False)],
-                              order="last_sync_date asc nulls first, id")
-    changed = [p.id for guid, p in result.projects.items() if guid in result.changed]
-    return Project.browse(changed)

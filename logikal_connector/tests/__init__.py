@@ -2,3 +2,4 @@ from . import test_sync
 from . import test_security
 from . import test_reliability
 from . import test_tours
+from . import test_scheduler

@@ -1,0 +1,91 @@
+"""A pass over object types (a scheduled pass, or 'Sync now' of some types) as `work(engine)` callables.
+
+The lead run lists the tree once (directories, projects), records the projects the pass must descend
+into (`planned_project_ids`) and the changed ones a cascade covers, then descends into them one by one.
+Each project is claimed with an advisory lock, so helper runs (more parallel sessions) share the list and
+no project is synced twice; a project counts as done for the pass once it is in the `project_ids` of the
+lead or of one of its helpers, which is also how a resumed run carries on where the last call stopped.
+"""
+
+import time
+
+from odoo import fields
+
+from ..logikal import planning
+from . import locks
+from .engine import WalkResult
+
+HELPER_POLL_SECONDS = 0.5
+
+
+class TypePass:
+    """`work(engine)` of a lead run whose `plan` is {"types": [...], "cascade": [...]}."""
+
+    def __init__(self, scheduler, run):
+        self.scheduler = scheduler
+        self.run = run
+        self.types = set(run.plan["types"])
+        self.cascade = set(run.plan.get("cascade", ()))
+
+    def __call__(self, engine):
+        if not self.run.tree_done:
+            self._list_tree(engine)
+        descend(self.scheduler, engine, self.run, self.run, wait_for_helpers=True)
+        self.scheduler.stamp_types(self.types & planning.DESCENT_TYPES, engine.store.counts)
+
+    def _list_tree(self, engine):
+        walk_types = self.types & planning.WALK_TYPES
+        result = WalkResult()
+        if walk_types:
+            try:
+                engine.walk(with_projects=bool({"project"} & (self.types | self.cascade)), result=result,
+                            listed_since=(self.run.resumed_from_id or self.run).start_date)
+            finally:  # also when the budget ran out mid-walk: what changed is kept for the cascade
+                changed = [result.projects[guid].id for guid in result.changed if guid in result.projects]
+                self.run.write({"cascade_project_ids": [(4, pid) for pid in changed]})
+        self.scheduler.stamp_types(walk_types, engine.store.counts, complete=result.complete)
+        self.run.write({"tree_done": True, "planned_project_ids": [(6, 0, self._units(engine).ids)]})
+        engine.checkpoint()
+        self.scheduler.wake_helpers(self.run)
+
+    def _units(self, engine):
+        Project = engine.env["logikal.project"].sudo()
+        units = Project.browse()
+        deep = self.types & planning.DESCENT_TYPES
+        if deep and (self.run.trigger != "cron" or not self.scheduler.blocked(deep)):
+            units = Project.search(_eligible_domain(engine.backend), order="last_sync_date asc nulls first, id")
+        if self.cascade & planning.DESCENT_TYPES:
+            units |= self.run.cascade_project_ids.filtered_domain(_eligible_domain(engine.backend))
+        return units
+
+
+def _eligible_domain(backend):
+    """Live projects, not excluded, not parked after too many failures, not waiting for their retry."""
+    return [
+        ("backend_id", "=", backend.id), ("active", "=", True), ("directory_id.is_excluded", "=", False),
+        ("sync_attempts", "<", backend.max_attempts),
+        "|", ("next_retry_date", "=", False), ("next_retry_date", "<=", fields.Datetime.now()),
+    ]
+
+
+def descend(scheduler, engine, lead, own_run, *, wait_for_helpers):
+    """Sync the lead's planned projects not done yet, one claimed project at a time."""
+    deep = set(lead.plan["types"]) & planning.DESCENT_TYPES
+    deep_flags = planning.descent_flags(deep)
+    cascade_flags = planning.descent_flags(deep | set(lead.plan.get("cascade", ())))
+    cascading = set(lead.cascade_project_ids.ids)
+    while True:
+        project = scheduler.claim_project(lead)
+        if not project:
+            if wait_for_helpers and scheduler.units_left(lead):
+                time.sleep(HELPER_POLL_SECONDS)
+                engine.checkpoint()
+                continue
+            return
+        try:
+            elevations, parts = cascade_flags if project.id in cascading else deep_flags
+            engine.sync_project(project, elevations=elevations, parts=parts)
+            own_run.write({"project_ids": [(4, project.id)]})
+            engine.checkpoint()
+        finally:
+            scheduler.locks.unlock(locks.PROJECT, project.id)

@@ -1,0 +1,280 @@
+"""The smart scheduler: due ordering (time travel), master switch, Force Sync requests, budget and resume.
+
+Concurrency (two workers, two triggers at once) needs separate database connections with committed data:
+see test_scheduler_concurrency.py.
+"""
+
+from datetime import datetime, timedelta
+
+from freezegun import freeze_time
+
+from odoo.tests import tagged
+from odoo.tools import mute_logger
+
+from ..services.scheduler import BUDGET_PARAM, Scheduler
+from .common import LogikalSimulatorCase
+
+T0 = datetime(2025, 6, 2, 8, 0, 0)
+SCHEDULER_LOGGER = "odoo.addons.logikal_connector.services.scheduler"
+
+
+class SchedulerCase(LogikalSimulatorCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.configs = cls.env["logikal.sync.config"].search([])
+        cls.cron = cls.env.ref("logikal_connector.ir_cron_smart_sync")
+
+    def config(self, object_type):
+        return self.configs.filtered(lambda c: c.object_type == object_type)
+
+    def tick(self):
+        """One cron call as ir.cron makes it (with a progress record); returns (runs created, progress)."""
+        _cron, progress = self.cron._add_progress()
+        before = self.runs().ids
+        # the cron entry point minus its commits (TransactionCase forbids them)
+        Scheduler(self.env["logikal.sync.config"].with_context(ir_cron_progress_id=progress.id).env).tick()
+        self.env.invalidate_all()
+        return self.runs().filtered(lambda r: r.id not in before), progress
+
+    def runs(self, **domain):
+        return self.env["logikal.sync.run"].search(
+            [("backend_id", "=", self.backend.id)] + [(k, "=", v) for k, v in domain.items()], order="id")
+
+    def set_last_syncs(self, now, **minutes_ago):
+        for object_type, minutes in minutes_ago.items():
+            self.config(object_type).last_sync = now - timedelta(minutes=minutes)
+
+    def live_projects(self):
+        return self.expected_projects_live()
+
+    def expected_projects_live(self):
+        return [p for p in self.expected()["projects"] if not p["isDeleted"]]
+
+
+@tagged("post_install", "-at_install")
+class TestSchedulerPlanning(SchedulerCase):
+    def test_seeded_intervals(self):
+        seeded = {c.object_type: (c.sync_interval_minutes, c.staleness_threshold_minutes, c.priority,
+                                  c.depends_on or False, c.cascade_sync) for c in self.configs}
+        self.assertEqual(seeded, {
+            "directory": (60, 120, 1, False, False), "project": (30, 60, 2, "directory", True),
+            "phase": (15, 30, 3, "project", False), "elevation": (15, 30, 4, "phase", False),
+            "parts_list": (15, 30, 5, "elevation", False),
+        })
+
+    def test_first_tick_syncs_everything_in_dependency_order_then_only_what_is_due(self):
+        with freeze_time(T0):
+            runs, progress = self.tick()
+        self.assertEqual(len(runs), 1)
+        self.assertEqual((runs.trigger, runs.state, runs.plan["types"]),
+                         ("cron", "done", ["directory", "project", "phase", "elevation", "parts_list"]))
+        live = self.expected_projects_live()
+        self.assertEqual(len(runs.project_ids), len(live))
+        self.assertEqual(len(self.elevations()), len(self.expected()["elevations"]))
+        self.assertEqual(set(self.configs.mapped("last_sync")), {T0})
+        self.assertEqual(set(self.configs.mapped("last_result")), {"done"})
+        self.assertEqual(self.sim.counters()["logins"], 1)
+        self.assertEqual((progress.remaining, progress.done > 0), (0, True))
+
+        with freeze_time(T0 + timedelta(minutes=14)):  # nothing due yet
+            runs, _progress = self.tick()
+            self.assertFalse(runs)
+            self.assertFalse(self.configs.filtered("is_due"))
+
+        self.sim.reset_counters()
+        with freeze_time(T0 + timedelta(minutes=15)):  # phases, elevations, parts lists (15 min)
+            runs, _progress = self.tick()
+        self.assertEqual(runs.plan["types"], ["phase", "elevation", "parts_list"])
+        calls = self.sim.counters()["calls"]
+        self.assertEqual((calls.get("GET /projects", 0), calls.get("GET /phases")), (0, len(live)))
+        self.assertEqual(calls.get("GET /elevations/selected/parts-list", 0), 0)  # nothing changed
+        self.assertEqual(self.config("directory").last_sync, T0)
+        self.assertEqual(self.config("phase").last_sync, T0 + timedelta(minutes=15))
+
+        with freeze_time(T0 + timedelta(minutes=30)):  # projects (30 min); phases not yet (synced 5 min ago)
+            self.set_last_syncs(T0 + timedelta(minutes=30), phase=5, elevation=5, parts_list=5)
+            runs, _progress = self.tick()
+        self.assertEqual((runs.plan["types"], runs.plan["cascade"]),
+                         (["project"], ["elevation", "parts_list", "phase"]))
+
+    def test_priority_orders_independent_types(self):
+        self.configs.write({"depends_on_id": False})
+        self.config("directory").priority = 9
+        self.config("phase").priority = 0
+        self.config("parts_list").is_sync_enabled = False
+        with freeze_time(T0):
+            runs, _progress = self.tick()
+        self.assertEqual(runs.plan["types"], ["phase", "project", "elevation", "directory"])
+        self.assertFalse(self.config("parts_list").last_sync)
+        self.assertEqual(self.sim.counters()["calls"].get("GET /elevations/selected/parts-list", 0), 0)
+
+    def test_stale_parent_runs_first_and_fresh_parent_does_not(self):
+        with freeze_time(T0):
+            self.set_last_syncs(T0, directory=50, project=20, phase=15, elevation=1, parts_list=1)
+            runs, _progress = self.tick()
+            self.assertEqual(runs.plan["types"], ["phase"])
+            self.assertEqual(self.sim.counters()["calls"].get("GET /projects", 0), 0)
+        with freeze_time(T0 + timedelta(hours=1)):
+            self.config("project").sync_interval_minutes = 500  # not due, but stale (> 60 min)
+            self.set_last_syncs(T0 + timedelta(hours=1), directory=50, project=61, phase=15, elevation=1,
+                                parts_list=1)
+            runs, _progress = self.tick()
+        self.assertEqual(runs.plan["types"], ["project", "phase"])
+        self.assertEqual(self.config("project").last_sync, T0 + timedelta(hours=1))
+
+    def test_cascade_syncs_the_content_of_changed_projects_only(self):
+        with freeze_time(T0):
+            self.tick()
+        changed = self.expected_projects_live()[0]
+        self.sim.mutate("touch", project=changed["id"])
+        self.sim.reset_counters()
+        with freeze_time(T0 + timedelta(minutes=30)):
+            self.set_last_syncs(T0 + timedelta(minutes=30), phase=10, elevation=10, parts_list=10)
+            runs, _progress = self.tick()
+        self.assertEqual(runs.plan, {"types": ["project"], "cascade": ["elevation", "parts_list", "phase"]})
+        self.assertEqual(runs.cascade_project_ids, self.project(changed["id"]))
+        self.assertEqual(runs.project_ids, self.project(changed["id"]))
+        self.assertEqual(self.sim.counters()["calls"].get("GET /phases"), 1)
+        self.assertEqual(self.config("phase").last_sync, T0 + timedelta(minutes=20))  # cascade: no stamp
+
+        self.config("project").cascade_sync = False
+        self.sim.mutate("touch", project=changed["id"])
+        self.sim.reset_counters()
+        with freeze_time(T0 + timedelta(minutes=60)):
+            self.set_last_syncs(T0 + timedelta(minutes=60), directory=10, phase=10, elevation=10, parts_list=10)
+            runs, _progress = self.tick()
+        self.assertEqual(runs.plan, {"types": ["project"], "cascade": []})
+        self.assertFalse(runs.project_ids)
+        self.assertEqual(self.sim.counters()["calls"].get("GET /phases", 0), 0)
+
+
+@tagged("post_install", "-at_install")
+class TestSchedulerRequests(SchedulerCase):
+    def setUp(self):
+        super().setUp()
+        self.configs.write({"last_sync": datetime.now()})  # nothing scheduled is due: requests only
+
+    def test_master_switch_off_skips_scheduled_work_quietly_but_serves_requests(self):
+        self.configs.write({"last_sync": False})
+        self.env["res.config.settings"].create({"logikal_background_sync_enabled": False}).execute()
+        self.assertEqual(self.env["ir.config_parameter"].get_param("logikal_connector.background_sync_enabled"),
+                         "False")
+        with freeze_time(T0):
+            runs, progress = self.tick()
+            self.assertFalse(runs)
+            self.assertEqual(progress.remaining, 0)
+            self.assertFalse(any(self.configs.mapped("last_attempt")))
+            self.assertTrue(self.config("phase").is_due)
+            self.assertEqual(self.sim.counters()["logins"], 0)
+            self.config("directory").action_sync_now()
+            runs, _progress = self.tick()
+        self.assertEqual((runs.trigger, runs.state, runs.plan["types"]), ("manual", "done", ["directory"]))
+        self.assertEqual(self.config("directory").last_sync, T0)
+        self.assertFalse(self.config("project").last_sync)
+        self.assertFalse(self.projects())
+        self.assertEqual(len(self.models("logikal.directory").search([("backend_id", "=", self.backend.id)])),
+                         len(self.expected()["directories"]))
+
+    def test_master_switch_default_is_on(self):
+        self.env["ir.config_parameter"].search([("key", "=", "logikal_connector.background_sync_enabled")]).unlink()
+        settings = self.env["res.config.settings"].create({})
+        self.assertTrue(settings.logikal_background_sync_enabled)
+
+    def test_force_sync_coalesces_and_shows_its_states(self):
+        self.run_sync()
+        project = self.projects().filtered("active")[0]
+        user = self.env["res.users"].create({
+            "name": "LogiKal user", "login": "lk-user",
+            "groups_id": [(6, 0, [self.env.ref("logikal_connector.group_logikal_user").id])],
+        })
+        triggers = self.env["ir.cron.trigger"].search_count([("cron_id", "=", self.cron.id)])
+        project.with_user(user).action_force_sync()
+        project.with_user(user).action_force_sync()
+        requests = self.env["logikal.sync.request"].search([("project_id", "=", project.id)])
+        self.assertEqual((len(requests), requests.state, requests.requested_by_id, project.sync_state),
+                         (1, "queued", user, "queued"))
+        self.assertEqual(self.env["ir.cron.trigger"].search_count([("cron_id", "=", self.cron.id)]), triggers + 2)
+        self.sim.reset_counters()
+        runs, _progress = self.tick()
+        self.assertEqual((runs.trigger, runs.state, runs.requested_by_id, runs.project_ids),
+                         ("force", "done", user, project))
+        self.assertEqual((requests.state, requests.run_id, project.sync_state), ("done", runs, "done"))
+        self.assertEqual(self.sim.counters()["logins"], 1)
+        sent = self.env.cr.precommit.data.get("bus.bus.values", [])  # bus.bus rows are written at commit
+        self.assertIn((f'"res.partner",{user.partner_id.id}]', True),
+                      [(v["channel"][-len(f'"res.partner",{user.partner_id.id}]'):], "LogiKal sync done" in v["message"])
+                       for v in sent])
+        project.with_user(user).action_force_sync()
+        self.assertEqual(len(self.env["logikal.sync.request"].search([("project_id", "=", project.id)])), 2)
+
+    def test_failed_force_sync_is_visible_on_request_and_record(self):
+        self.run_sync()
+        project = self.projects().filtered("active")[0]
+        project.action_force_sync()
+        self.backend.password_input = "wrong-password"
+        runs, _progress = self.tick()
+        request = self.env["logikal.sync.request"].search([("project_id", "=", project.id)])
+        self.assertEqual((runs.state, request.state, project.sync_state), ("failed", "failed", "failed"))
+        self.assertIn("401", request.message + (project.sync_error or ""))
+
+
+@tagged("post_install", "-at_install")
+class TestSchedulerBudget(SchedulerCase):
+    def test_long_sync_is_split_across_cron_calls_and_ends_complete(self):
+        # login 0.12 s, a parts list 0.04 s, a whole project 0.2-0.6 s: a budget of 0.4 s per call
+        self.sim = self.start_simulator(latency_scale=0.02)
+        self.env["ir.config_parameter"].set_param(BUDGET_PARAM, "0.4")
+        reports = []
+        with freeze_time(T0, tick=True):
+            for _call in range(60):
+                _runs, progress = self.tick()
+                reports.append((progress.done, progress.remaining))
+                if not progress.remaining:
+                    break
+        runs = self.runs()
+        self.assertEqual(len(runs), 1, "one pass resumed across calls, never a second run")
+        self.assertEqual(runs.state, "done", (reports, runs.error_summary))
+        self.assertGreaterEqual(len(reports), 3, reports)
+        self.assertTrue(all(done > 0 for done, _remaining in reports), reports)
+        self.assertTrue(all(remaining > 0 for _done, remaining in reports[:-1]), reports)
+        self.assertEqual(reports[-1][1], 0)
+        self.assertEqual(runs.logins, len(reports))
+        live = self.expected_projects_live()
+        self.assertEqual(sorted(runs.project_ids.mapped("logikal_id")), sorted(p["id"] for p in live))
+        self.assertEqual(len(self.elevations()), len(self.expected()["elevations"]))
+        parts = [e for e in self.expected()["live_elevations"]]
+        self.assertEqual(len(self.elevations().filtered("parts_list_sha256")), len(parts))
+        self.assertEqual(set(self.configs.mapped("last_result")), {"done"})
+
+    def test_killed_run_is_aborted_and_its_work_resumed(self):
+        self.sim = self.start_simulator(latency_scale=0.1)
+        self.env["ir.config_parameter"].set_param(BUDGET_PARAM, "0.5")
+        with freeze_time(T0, tick=True):  # ticking: the budget runs on the (frozen) monotonic clock
+            self.tick()
+            first = self.runs()
+            self.assertEqual(first.state, "running")
+            done_before = first.project_ids
+        with freeze_time(T0 + timedelta(minutes=10)), mute_logger(SCHEDULER_LOGGER):
+            self.env["ir.config_parameter"].set_param(BUDGET_PARAM, "600")
+            runs, progress = self.tick()
+        self.assertEqual(first.state, "aborted")
+        self.assertIn("stopped during the run", first.error_summary)
+        self.assertEqual((runs.resumed_from_id, runs.state), (first, "done"))
+        self.assertEqual(progress.remaining, 0)
+        live = self.expected_projects_live()
+        self.assertEqual(sorted(runs.project_ids.mapped("logikal_id")), sorted(p["id"] for p in live))
+        self.assertLessEqual(done_before, runs.project_ids)
+        phases_listed = self.sim.counters()["calls"]["GET /phases"]
+        self.assertLessEqual(phases_listed, len(live) + 1, "at most the project in flight is listed twice")
+
+    def test_failing_project_is_parked_and_the_tick_goes_on(self):
+        self.run_sync()
+        project = self.projects().filtered("active")[0]
+        project.write({"sync_attempts": self.backend.max_attempts, "sync_error": "locked"})
+        with freeze_time(T0):
+            self.set_last_syncs(T0, directory=1, project=1, phase=15, elevation=1, parts_list=1)
+            runs, _progress = self.tick()
+        self.assertEqual(runs.state, "done")
+        self.assertNotIn(project, runs.planned_project_ids)
+        self.assertEqual(len(runs.project_ids), len(self.expected_projects_live()) - 1)
