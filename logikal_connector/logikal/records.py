@@ -17,6 +17,7 @@ _GUID_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f
 _HEX32_RE = re.compile(r"^[0-9a-f]{32}$")
 _MILLISECONDS_THRESHOLD = 1e11
 _LATEST = datetime(2200, 1, 1, tzinfo=timezone.utc).timestamp()
+_DROP_CONTROLS = {code: None for code in range(32) if chr(code) not in "\t\n\r"}
 
 
 def normalize_guid(value):
@@ -76,7 +77,7 @@ def _text(payload, key, what, *, required=False):
         return ""
     if not isinstance(value, str):
         raise _bad_field(what, key, f"expected a string, got {type(value).__name__}")
-    value = value.strip()
+    value = value.translate(_DROP_CONTROLS).strip()  # PostgreSQL refuses NUL; other controls are noise
     if required and not value:
         raise _bad_field(what, key, "empty")
     return value

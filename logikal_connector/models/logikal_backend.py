@@ -93,9 +93,9 @@ class LogikalBackend(models.Model):
         for backend in self:
             problem = backend._url_problem(backend.url or "")
             if problem:
-                raise ValidationError(
-                    _("The API URL %(url)s is not usable: %(problem)s. Example: "
-                      "https://server/MbioeService.svc/api/v3", url=(backend.url or "")[:200], problem=problem)
+                raise ValidationError(  # the URL itself is not repeated: it may hold credentials
+                    _("The API URL is not usable: %(problem)s. Example: https://server/MbioeService.svc/api/v3",
+                      problem=problem)
                 )
 
     def _url_problem(self, url):

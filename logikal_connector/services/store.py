@@ -16,6 +16,7 @@ from .counts import RunCounts
 _logger = logging.getLogger(__name__)
 
 MAX_ERROR_LENGTH = 2000
+MAX_PATH_BYTES = 2000  # a btree index row holds at most 2704 bytes
 
 
 def naive_utc(value):
@@ -142,6 +143,7 @@ class RecordStore:
     # ------------------------------------------------------------------ directories
     def directories(self, parent, listed):
         """Upsert the children `listed` under `parent` (False for roots); archive children no longer listed."""
+        listed = self._indexable_directories(listed)
         model = self._model("logikal.directory")
         existing = {d.path: d for d in model.search([("backend_id", "=", self.backend.id), ("path", "in", [x.path for x in listed])])}
         wanted = [(d.path, {"name": d.name, "parent_id": parent.id if parent else False,
@@ -152,6 +154,13 @@ class RecordStore:
                                  ("path", "not in", list(records)), ("active", "=", True)])
         self._archive_directories(siblings)
         return records
+
+    def _indexable_directories(self, listed):
+        """Skip (and count as failed) directories whose path PostgreSQL cannot index: it would abort the run."""
+        too_long = [d for d in listed if len(d.path.encode()) > MAX_PATH_BYTES]
+        for directory in too_long:
+            self.counts.fail("directory", directory.path[:80] + "…", f"path longer than {MAX_PATH_BYTES} bytes")
+        return [d for d in listed if d not in too_long]
 
     def _archive_directories(self, directories):
         if not directories:

@@ -1,5 +1,6 @@
 from . import test_sync
 from . import test_security
+from . import test_input_validation
 from . import test_reliability
 from . import test_tours
 from . import test_scheduler
