@@ -4,6 +4,7 @@ from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
 
 from ..logikal.planning import TypeConfig
+from .res_config_settings import MASTER_SWITCH
 
 OBJECT_TYPES = [
     ("directory", "Directories"),
@@ -90,6 +91,12 @@ class LogikalSyncConfig(models.Model):
                     interval=config.sync_interval_minutes, staleness=config.staleness_threshold_minutes,
                 ))
 
+    @api.depends("object_type")
+    def _compute_display_name(self):
+        labels = dict(OBJECT_TYPES)
+        for config in self:
+            config.display_name = labels.get(config.object_type, config.object_type or "")
+
     @api.constrains("depends_on_id")
     def _check_dependency_cycle(self):
         if self._has_cycle("depends_on_id"):
@@ -100,6 +107,12 @@ class LogikalSyncConfig(models.Model):
         config = self.sudo().search([("object_type", "=", object_type)], limit=1)
         minutes = config.staleness_threshold_minutes if config else 120
         return fields.Datetime.now() - timedelta(minutes=minutes)
+
+    @api.model
+    def action_set_background_sync(self, enabled):
+        """The master switch for LogiKal managers (the Settings page is for system administrators only)."""
+        self.check_access("write")
+        self.env["ir.config_parameter"].sudo().set_param(MASTER_SWITCH, "True" if enabled else "False")
 
     def action_sync_now(self):
         """Queue a sync of these object types on every active connection (the cron does it at once)."""

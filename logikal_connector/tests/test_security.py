@@ -215,6 +215,27 @@ class TestAccessRightsOrm(AccessFixture, TransactionCase):
                 target.with_user(user).unlink()
             self.assertTrue(target.exists())
 
+    def test_every_logikal_model_has_access_rows_and_is_checked_here(self):
+        models = self.env["ir.model"].search([("model", "=like", "logikal.%")])
+        concrete = {m.model for m in models if not self.env[m.model]._abstract}
+        self.assertEqual(concrete, set(RIGHTS), "a new model (or wizard) needs access rows and a line in RIGHTS")
+        groups = self.env.ref("logikal_connector.group_logikal_user") | self.env.ref(
+            "logikal_connector.group_logikal_manager")
+        for model in models.filtered(lambda m: m.model in concrete):
+            self.assertTrue(model.access_ids.filtered(lambda a: a.group_id in groups), model.model)
+            self.assertFalse(model.access_ids.filtered(lambda a: not a.group_id), f"{model.model}: global access")
+
+    def test_master_switch_for_managers_only(self):
+        Config = self.env["logikal.sync.config"]
+        Config.with_user(self.users["manager"]).action_set_background_sync(False)
+        self.assertFalse(background_sync_enabled(self.env))
+        for role in ("plain", "user"):
+            with self.assertRaises(AccessError):
+                Config.with_user(self.users[role]).action_set_background_sync(True)
+        self.assertFalse(background_sync_enabled(self.env))
+        Config.with_user(self.users["manager"]).action_set_background_sync(True)
+        self.assertTrue(background_sync_enabled(self.env))
+
     def test_manager_changes_only_the_exclusion_of_a_directory(self):
         directory = self.records["logikal.directory"].with_user(self.users["manager"])
         directory.action_exclude()
