@@ -13,6 +13,7 @@ help:
 	@echo "make test     Odoo-free suite, then the Odoo suite (skipped, and said so, without Odoo 18)"
 	@echo "make lint     ruff format check + lint"
 	@echo "make bench    benchmarks against the simulator (bench/RESULTS.md)"
+	@echo "make reliability  SIGKILL/restart and two-server Force Sync checks on real Odoo servers (docs/reliability.md)"
 
 $(VENV_PY): requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -38,6 +39,9 @@ format: $(VENV_PY)
 
 bench: $(VENV_PY)
 	$(VENV_PY) bench/run_bench.py
+
+reliability: $(VENV_PY)
+	$(VENV_PY) scripts/reliability.py
 
 clean:
 	rm -rf .run .pytest_cache .ruff_cache

@@ -1,6 +1,7 @@
 """`make test`: the Odoo-free suite, then (when Odoo 18 is found) the addon's tests in a throw-away database.
 
-Ends with one line: `summary: odoo-free N passed; odoo N passed; tours N passed` (or `odoo SKIPPED (...)`).
+Ends with one line: `summary: odoo-free N passed; odoo N passed; tours N passed; reliability N passed` (or
+`odoo SKIPPED (...)`); the reliability checks (scripts/reliability.py) run after the whole Odoo suite only.
 """
 
 import argparse
@@ -18,6 +19,7 @@ TEST_START = re.compile(r"odoo\.addons\.logikal_connector\.tests\.(\w+): Startin
 TEST_RESULT = re.compile(r"odoo\.tests\.result: (\d+) failed, (\d+) error\(s\) of (\d+) tests")
 LOG_LINE = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d+ \d+ (\w+) \S+ (\S+): (.*)$")
 TOUR_MODULES = {"test_tours"}
+DEFAULT_TAGS = "/logikal_connector"
 
 
 def run_pure_suite(python, extra):
@@ -80,7 +82,20 @@ def run_odoo_suite(test_tags):
     with open(log_path, "w") as handle:
         handle.write("\n".join(log) + "\n")
     devenv.say(f"full Odoo log: {log_path}")
-    return _judge_odoo_log(log)
+    ok, summary = _judge_odoo_log(log)
+    if test_tags != DEFAULT_TAGS:
+        return ok, summary
+    reliability_ok, reliability_summary = run_reliability(log_path)
+    return ok and reliability_ok, f"{summary}; {reliability_summary}"
+
+
+def run_reliability(odoo_log):
+    """scripts/reliability.py (kill/restart and two-server checks); its last line is the summary."""
+    result = subprocess.run([sys.executable, os.path.join(devenv.ROOT, "scripts", "reliability.py"),
+                             "--odoo-log", odoo_log], capture_output=True, text=True)
+    sys.stdout.write(result.stdout[-4000:] + result.stderr[-2000:])
+    summary = [line for line in result.stdout.splitlines() if line.startswith("reliability ")]
+    return result.returncode == 0, summary[-1] if summary else f"reliability FAILED (exit {result.returncode})"
 
 
 def _stream(cmd):
@@ -137,7 +152,8 @@ def _problem(line):
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--python", default=sys.executable, help="interpreter for the Odoo-free suite")
-    parser.add_argument("--odoo-tags", default="/logikal_connector", help="Odoo --test-tags")
+    parser.add_argument("--odoo-tags", default=DEFAULT_TAGS,
+                        help="Odoo --test-tags (the default, the whole suite, also runs scripts/reliability.py)")
     parser.add_argument("--skip-odoo", action="store_true")
     parser.add_argument("pytest_args", nargs="*")
     args = parser.parse_args()

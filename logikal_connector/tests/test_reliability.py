@@ -14,7 +14,7 @@ from collections import Counter
 from datetime import timedelta
 from unittest.mock import patch
 
-from odoo import fields
+from odoo import fields, sql_db
 from odoo.tests import tagged
 from odoo.tools import mute_logger
 
@@ -326,6 +326,37 @@ class TestReliability(LogikalSimulatorCase):
         self.later()
         self.sync()
         self.assert_same_as_fault_free(len(kinds))
+
+    # ------------------------------------------------------------------ two workers, same rows
+    def rollback_to_unit_start(self):
+        """The test's stand-in for the cron cursor's rollback: undo the unit, forget cached values."""
+        self.env.cr.execute("ROLLBACK TO SAVEPOINT unit_start")
+        self.env.invalidate_all(flush=False)
+
+    @mute_logger("odoo.sql_db")
+    def test_concurrent_update_rolls_the_unit_back_and_resumes(self):
+        """Another worker commits a change to a row this run then writes: PostgreSQL refuses (serialization
+        failure). The run undoes its unit and stays resumable; no error reaches the run or the user."""
+        country = self.env.ref("base.be").id
+        runner = SyncRunner(self.env, self.backend, rollback=self.rollback_to_unit_start)
+        run = runner.start("manual", "everything", work.ALL_TYPES)
+        self.env.flush_all()
+        self.env.cr.execute("SAVEPOINT unit_start")  # what the cron's commit per unit gives
+
+        def conflicting_unit(engine):
+            engine.walk(with_projects=False)
+            with sql_db.db_connect(self.env.cr.dbname).cursor() as other:
+                other.execute("UPDATE res_country SET write_date = write_date WHERE id = %s", [country])
+            self.env.cr.execute("UPDATE res_country SET write_date = write_date WHERE id = %s", [country])
+
+        outcome = runner.execute(run, conflicting_unit)
+        self.assertEqual((outcome.state, run.state, run.error_summary), ("running", "running", False))
+        self.assertFalse(self.models("logikal.directory").search([("backend_id", "=", self.backend.id)]),
+                         "the unit in flight was rolled back")
+        self.sync(run=run)
+        self.assertEqual(run.state, "done", run.error_summary)
+        TALLY["runs"] += 1
+        self.assert_same_as_fault_free(1)
 
 
 EXPECTED_ERRORS = {"base64": "base64", "sqlite": "SQLite", "json": "JSON", "oversize": "max_parts_bytes"}
