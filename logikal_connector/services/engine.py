@@ -10,6 +10,7 @@ import time
 from odoo import fields
 
 from ..logikal import LogikalConflict, LogikalError, LogikalNavigationError, LogikalNotFound
+from ..logikal.prefetch import Prefetcher
 
 _logger = logging.getLogger(__name__)
 
@@ -31,6 +32,7 @@ class SyncEngine:
         self._heartbeat = heartbeat or (lambda: None)
         self.thumbnails = 0
         self.parts_lists = 0
+        self._downloads = None
 
     def checkpoint(self):
         """Commit the unit just done (cron path only) and stop when the budget is spent."""
@@ -135,39 +137,52 @@ class SyncEngine:
     def _parked(self, record):
         return record.sync_attempts >= self.backend.max_attempts
 
+    def _prefetcher(self, download, pairs):
+        """Downloads the next file of `pairs` while the current one is stored (see logikal.prefetch)."""
+        return Prefetcher(download, [elevation.id for _record, elevation in pairs], deadline=self.deadline)
+
     def _fetch_thumbnails(self, address, pairs, force):
         complete = True
-        for record, elevation in pairs:
-            if not (force and record.active or self.store.needs_thumbnail(record, elevation)):
-                continue
-            try:
-                data = self.session.thumbnail(*address, elevation.id)
-            except SESSION_ERRORS:
-                raise
-            except LogikalError as error:
-                self.store.record_failure(record, "elevation", f"thumbnail: {error}")
-                complete = False
-                continue
-            self.store.store_thumbnail(record, elevation, data)
-            self.thumbnails += 1
+        wanted = [(r, e) for r, e in pairs if force and r.active or self.store.needs_thumbnail(r, e)]
+        with self._prefetcher(lambda guid: self.session.thumbnail(*address, guid), wanted) as downloads:
+            for record, elevation in wanted:
+                try:
+                    data = downloads.take(elevation.id)
+                except SESSION_ERRORS:
+                    raise
+                except LogikalError as error:
+                    self.store.record_failure(record, "elevation", f"thumbnail: {error}")
+                    complete = False
+                    continue
+                self.store.store_thumbnail(record, elevation, data)
+                self.thumbnails += 1
         self.checkpoint()
         return complete
 
     def _fetch_parts_lists(self, address, pairs, force):
-        complete = True
+        complete, due = True, []
         for record, elevation in pairs:
             if not (force and record.active or self.store.needs_parts_list(record, elevation)):
                 continue
             if not force and (self._parked(record) or not self._due(record, force)):
                 complete = False
                 continue
-            complete &= self._fetch_parts_list(address, record, elevation)
-            self.checkpoint()
+            due.append((record, elevation))
+        with self._prefetcher(lambda guid: self.session.parts_list(*address, guid), due) as self._downloads:
+            try:
+                for record, elevation in due:
+                    complete &= self._fetch_parts_list(address, record, elevation)
+                    self.checkpoint()
+            finally:
+                self._downloads = None
         return complete
 
     def _fetch_parts_list(self, address, record, elevation):
         try:
-            data = self.session.parts_list(*address, elevation.id)
+            if self._downloads is not None:
+                data = self._downloads.take(elevation.id)
+            else:
+                data = self.session.parts_list(*address, elevation.id)
         except SESSION_ERRORS:
             raise
         except LogikalError as error:

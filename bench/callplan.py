@@ -1,0 +1,37 @@
+"""The lower bound of a sync: the one-session minimal call plan of a tree, priced with the simulator's profile.
+
+Plan (logikal-api.md §1.10): login, root listing, then per directory a select, a child listing and a project
+listing; per project a select and a phase listing; per phase a select and an elevation listing; per
+elevation a thumbnail by id, a select and a parts list; logout. Latencies come from
+`logikal_sim.server.LATENCY_PROFILE` (the §1.9 figures), never hard-coded here.
+"""
+
+from collections import Counter
+
+from logikal_sim.server import DEFAULT_LATENCY, LATENCY_PROFILE
+
+
+def plan_calls(expected):
+    """Calls by endpoint of the minimal plan for `expected` (the simulator's `expected()` shape)."""
+    directories, projects = expected["directories"], expected["projects"]
+    phases, elevations = expected["phases"], expected["elevations"]
+    live = {p["id"] for p in projects if not p.get("isDeleted")}
+    phases = [p for p in phases if p["project"] in live]
+    elevations = [e for e in elevations if e["project"] in live and not e.get("isInRecycleBin")]
+    calls = Counter({
+        "POST /auth": 1, "DELETE /auth": 1,
+        "GET /directories": 1 + len(directories), "POST /directories/select": len(directories),
+        "GET /projects": len(directories),
+        "POST /projects/select": len(live), "GET /phases": len(live),
+        "POST /phases/select": len(phases), "GET /elevations": len(phases),
+        "GET /elevations/{id}/thumbnail": len(elevations), "POST /elevations/select": len(elevations),
+        "GET /elevations/selected/parts-list": len(elevations),
+    })
+    return +calls
+
+
+def minimal_plan(expected):
+    """{"calls": n, "nominal_seconds": s at latency x1, "by_endpoint": {endpoint: count}}."""
+    calls = plan_calls(expected)
+    seconds = sum(LATENCY_PROFILE.get(endpoint, DEFAULT_LATENCY) * count for endpoint, count in calls.items())
+    return {"calls": sum(calls.values()), "nominal_seconds": round(seconds, 6), "by_endpoint": dict(sorted(calls.items()))}

@@ -1,0 +1,427 @@
+#!/usr/bin/env python3
+"""`make bench`: S1-S5 against the simulator through a real Odoo 18 database; medians of N repetitions.
+
+    python3 bench/run_bench.py [--reps 3] [--latency-scale 0.1] [--projects 200] [--memory-projects 50]
+
+Creates a throw-away database (private PostgreSQL cluster of scripts/devenv.py), runs every repetition in
+a fresh Odoo process (bench/odoo_side.py) against a simulator in its own process (bench/sim_server.py),
+prints a table, writes bench/results.json and bench/RESULTS.md, and drops the database. No assertions
+about time: it reports, and says which targets of the benchmark issue are met.
+"""
+
+import argparse
+import json
+import os
+import platform
+import secrets
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from collections import Counter
+from datetime import datetime, timezone
+
+BENCH = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(BENCH)
+sys.path[:0] = [ROOT, BENCH, os.path.join(ROOT, "scripts")]
+
+import devenv  # noqa: E402
+
+from callplan import minimal_plan  # noqa: E402
+from logikal_sim import generate_dataset  # noqa: E402
+
+PASSWORD_VARIABLE = "LOGIKAL_BENCH_PASSWORD"
+USERNAME = "bench"
+NOTES_START, NOTES_END = "<!-- notes: kept when the figures are regenerated -->", "<!-- /notes -->"
+
+
+# ---------------------------------------------------------------------- processes
+class SimulatorProcess:
+    """bench/sim_server.py in its own process; `spec` is its JSON (dataset, mode, latency_scale, ...)."""
+
+    def __init__(self, spec, env):
+        self.spec = dict(spec, username=USERNAME)
+        self.proc = subprocess.Popen([sys.executable, os.path.join(BENCH, "sim_server.py"), json.dumps(self.spec)],
+                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env)
+        line = self.proc.stdout.readline()
+        if not line:
+            raise SystemExit(f"the simulator did not start ({self.spec})")
+        self.info = json.loads(line)
+
+    def odoo_spec(self):
+        return {"base_url": self.info["base_url"], "root_url": self.info["root_url"], "username": USERNAME}
+
+    def stop(self):
+        self.proc.stdin.close()
+        try:
+            self.proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.stop()
+
+
+class Bench:
+    def __init__(self, args):
+        self.args = args
+        self.python, source, reason = devenv.find_odoo()
+        if not source:
+            raise SystemExit(f"make bench needs Odoo 18: {reason}")
+        self.db_args, _started = devenv.ensure_postgres()
+        self.database = f"logikal_bench_{os.getpid()}"
+        self.data_dir = os.path.join(ROOT, ".run", "benchdata")
+        self.log_path = os.path.join(ROOT, ".run", f"{self.database}.log")
+        self.odoo_args = ["-d", self.database, *self.db_args, f"--addons-path={devenv.odoo_addons_path(source)}",
+                          f"--data-dir={self.data_dir}", "--log-level=warn", "--max-cron-threads=0"]
+        self.env = dict(os.environ, PYTHONUNBUFFERED="1")
+        self.env[PASSWORD_VARIABLE] = secrets.token_urlsafe(18)
+        os.makedirs(os.path.dirname(self.log_path), exist_ok=True)
+        self.problems = []
+
+    def install(self):
+        started = time.monotonic()
+        cmd = [self.python, "-m", "odoo", *self.odoo_args, "-i", "logikal_connector", "--stop-after-init",
+               "--without-demo=all", "--http-interface=127.0.0.1", f"--http-port={devenv.free_port()}"]
+        self._run(cmd, "install")
+        return time.monotonic() - started
+
+    def drop(self):
+        devenv.drop_database(self.db_args, self.database, self.python)
+        shutil.rmtree(os.path.join(self.data_dir, "filestore", self.database), ignore_errors=True)
+
+    def odoo_side(self, scenario, sim, options=None):
+        spec = dict(sim.odoo_spec(), **(options or {}))
+        cmd = [self.python, os.path.join(BENCH, "odoo_side.py"), scenario, json.dumps(spec),
+               "--", *self.odoo_args]
+        output = self._run(cmd, scenario)
+        lines = [line for line in output.splitlines() if line.startswith("RESULT ")]
+        if not lines:
+            raise SystemExit(f"{scenario}: no result (see {self.log_path})")
+        return json.loads(lines[-1][len("RESULT "):])
+
+    def _run(self, cmd, label):
+        result = subprocess.run(cmd, capture_output=True, text=True, env=self.env, cwd=ROOT)
+        with open(self.log_path, "a") as log:
+            log.write(f"===== {label}\n{result.stderr}\n")
+        for line in result.stderr.splitlines():
+            if " ERROR " in line or " CRITICAL " in line or "Traceback" in line:
+                self.problems.append(f"{label}: {line}")
+        if result.returncode:
+            sys.stderr.write(result.stderr[-4000:])
+            raise SystemExit(f"{label} failed (exit {result.returncode}); log: {self.log_path}")
+        return result.stdout
+
+    # ------------------------------------------------------------------ scenarios
+    def repeat(self, label, spec, scenario, reps, options=None):
+        results = []
+        for rep in range(reps):
+            started = time.monotonic()
+            with SimulatorProcess(spec, self.env) as sim:
+                results.append(self.odoo_side(scenario, sim, options))
+            devenv.say(f"  {label} repetition {rep + 1}/{reps}: {time.monotonic() - started:.1f} s")
+        return results
+
+    def run(self):
+        args = self.args
+        s1 = {"dataset": "s1", "latency_scale": args.latency_scale, "warm": True}
+        scale_spec = {"dataset": "scale", "projects": args.projects, "latency_scale": 0.0}
+        memory_spec = dict(scale_spec, projects=args.memory_projects)
+        return {
+            "observed": self.repeat("S1+S3 (observed)", dict(s1, mode="observed"), "force_project", args.reps),
+            "strict": self.repeat("S2 (strict)", dict(s1, mode="strict"), "force_project", args.reps),
+            "scale": self.repeat(f"S4+S5 ({args.projects} projects)", scale_spec, "scale", args.scale_reps,
+                                 {"steady_reps": args.reps}),
+            "scale_small": self.repeat(f"S4 ({args.memory_projects} projects)", memory_spec, "scale_memory",
+                                       args.memory_reps),
+        }
+
+
+# ---------------------------------------------------------------------- figures
+def median(values):
+    values = [v for v in values if v is not None]
+    return statistics.median(values) if values else None
+
+
+def first_run(result):
+    return result["runs"][0] if result["runs"] else {}
+
+
+def reason_counts(results):
+    """Each re-login reason with its count per repetition (median), e.g. {"409 refused ...": 16}."""
+    per_rep = [Counter(reason for run in r["runs"] for reason in run["relogin_reasons"]) for r in results]
+    reasons = sorted(set().union(*per_rep)) if per_rep else []
+    return {reason: median([counts[reason] for counts in per_rep]) for reason in reasons}
+
+
+def sync_summary(results, plan_seconds=None):
+    """Medians of one Force Sync over repetitions (`results`: the per-repetition figures)."""
+    calls = {}
+    for result in results:
+        for endpoint, count in result["sim"]["calls"].items():
+            calls.setdefault(endpoint, []).append(count)
+    summary = {
+        "wall_seconds": median([r["wall_seconds"] for r in results]),
+        "odoo_seconds": median([r["odoo_seconds"] for r in results]),
+        "client_seconds": median([r["client_seconds"] for r in results]),
+        "blocked_seconds": median([r["blocked_seconds"] for r in results]),
+        "latency_seconds": median([r["sim"]["latency_seconds"] for r in results]),
+        "logins": median([r["sim"]["logins"] for r in results]),
+        "logouts": median([r["sim"]["logouts"] for r in results]),
+        "api_calls": median([sum(r["sim"]["calls"].values()) for r in results]),
+        "calls_by_endpoint": {endpoint: median(counts) for endpoint, counts in sorted(calls.items())},
+        "parts_downloads": median([r["sim"]["parts_downloads"] for r in results]),
+        "thumbnails": median([r["sim"]["thumbnails"] for r in results]),
+        "max_open_sessions": max(r["sim"]["max_open_sessions"] for r in results),
+        "run_states": sorted({run["state"] for r in results for run in r["runs"]}),
+        "relogin_reasons": reason_counts(results),
+        "changes": median([sum(run["changes"] for run in r["runs"]) for r in results]),
+        "wall_seconds_each": [round(r["wall_seconds"], 3) for r in results],
+    }
+    if plan_seconds:
+        summary["lower_bound_seconds"] = plan_seconds
+        summary["ratio"] = summary["wall_seconds"] / plan_seconds
+        summary["ratio_each"] = [round(r["wall_seconds"] / plan_seconds, 3) for r in results]
+    if results and "data" in results[0]:
+        summary["data"] = results[-1]["data"]
+    return summary
+
+
+def scale_summary(results, projects):
+    syncs = [r["sync"] for r in results]
+    elevations = syncs[0]["data"]["elevations"]
+    summary = sync_summary(syncs)
+    per_elevation = [s["odoo_seconds"] / max(s["data"]["elevations"], 1) for s in syncs]
+    floor = [s["floor"]["sql_seconds"] + s["floor"]["parse_seconds"] for s in syncs]
+    store = {}
+    for sync in syncs:
+        for name, seconds in sync["store_seconds"].items():
+            store.setdefault(name, []).append(seconds)
+    summary.update({
+        "projects": projects, "repetitions": len(syncs),
+        "elevations": elevations,
+        "ticks": median([s["ticks"] for s in syncs]),
+        "odoo_ms_per_elevation": median(per_elevation) * 1000,
+        "floor_sql_seconds": median([s["floor"]["sql_seconds"] for s in syncs]),
+        "floor_parse_seconds": median([s["floor"]["parse_seconds"] for s in syncs]),
+        "floor_seconds": median(floor),
+        "floor_rows": syncs[-1]["floor"]["rows"],
+        "floor_files": syncs[-1]["floor"]["files"],
+        "floor_ratio": median([s["odoo_seconds"] / f for s, f in zip(syncs, floor, strict=True)]),
+        "floor_ratio_sql_only": median([s["odoo_seconds"] / s["floor"]["sql_seconds"] for s in syncs]),
+        "store_seconds": {name: median(values) for name, values in sorted(store.items())},
+        "peak_rss_mb": median([s["peak_rss_mb"] for s in syncs]),
+        "rss_before_mb": median([s["rss_before_mb"] for s in syncs]),
+    })
+    return summary
+
+
+def steady_summary(results, key):
+    ticks = [tick for r in results for tick in r.get(key, [])]
+    return sync_summary(ticks) if ticks else None
+
+
+def summarise(raw, args):
+    plan = minimal_plan(generate_dataset("s1").expected())
+    lower_bound = plan["nominal_seconds"] * args.latency_scale
+    observed = [r["first"] for r in raw["observed"]]
+    strict = [r["first"] for r in raw["strict"]]
+    return {
+        "latency_scale": args.latency_scale,
+        "repetitions": args.reps,
+        "plan": plan,
+        "S1": sync_summary(observed, lower_bound),
+        "S2": sync_summary(strict, lower_bound),
+        "S3": sync_summary([r["again"] for r in raw["observed"]], lower_bound),
+        "S4": scale_summary(raw["scale"], args.projects),
+        "S4_small": scale_summary(raw["scale_small"], args.memory_projects),
+        "S4_memory": {"projects": {args.memory_projects: median([r["sync"]["peak_rss_mb"] for r in raw["scale_small"]]),
+                                   args.projects: median([r["sync"]["peak_rss_mb"] for r in raw["scale"]])},
+                      "elevations": {args.memory_projects: raw["scale_small"][0]["sync"]["data"]["elevations"],
+                                     args.projects: raw["scale"][0]["sync"]["data"]["elevations"]}},
+        "S5_idle": steady_summary(raw["scale"], "idle_ticks"),
+        "S5_changed": steady_summary(raw["scale"], "changed_ticks"),
+    }
+
+
+# ---------------------------------------------------------------------- report
+def targets(summary):
+    s1, s2, s3, s4 = summary["S1"], summary["S2"], summary["S3"], summary["S4"]
+    memory = summary["S4_memory"]["projects"]
+    small, large = sorted(memory)
+    return [
+        ("S1 logins = 1", s1["logins"] == 1, f"{s1['logins']:g}"),
+        ("S1 wall / lower bound <= 1.10", s1["ratio"] <= 1.10, f"{s1['ratio']:.3f}"),
+        ("S3 no parts-list / thumbnail downloads", s3["parts_downloads"] == 0 and s3["thumbnails"] == 0,
+         f"{s3['parts_downloads']:g} / {s3['thumbnails']:g}"),
+        ("S3 logins <= 1", s3["logins"] <= 1, f"{s3['logins']:g}"),
+        ("S4 Odoo-side / floor <= 3", s4["floor_ratio"] <= 3, f"{s4['floor_ratio']:.2f}"),
+        (f"S4 memory flat ({small} vs {large} projects, within 15 %)", memory[large] <= memory[small] * 1.15,
+         f"{memory[small]:.0f} MB vs {memory[large]:.0f} MB"),
+        ("S2 logins (strict; reasons below)", None, f"{s2['logins']:g}"),
+    ]
+
+
+def sync_rows(name, s):
+    rows = [
+        (name, "logins / logouts", f"{s['logins']:g} / {s['logouts']:g}"),
+        (name, "API calls", f"{s['api_calls']:g}"),
+        (name, "parts lists / thumbnails downloaded", f"{s['parts_downloads']:g} / {s['thumbnails']:g}"),
+        (name, "wall s (median; each)", f"{s['wall_seconds']:.3f}  {s['wall_seconds_each']}"),
+        (name, "simulated latency of the calls made s", f"{s['latency_seconds']:.3f}"),
+        (name, "LogiKal calls s (any thread) / Odoo thread waiting on them s",
+         f"{s['client_seconds']:.3f} / {s['blocked_seconds']:.3f}"),
+        (name, "Odoo side (wall - waiting) s", f"{s['odoo_seconds']:.3f}"),
+        (name, "records written (created+updated+archived)", f"{s['changes']:g}"),
+    ]
+    if "ratio" in s:
+        rows.insert(4, (name, "lower bound s / ratio wall:lower bound",
+                        f"{s['lower_bound_seconds']:.3f} / {s['ratio']:.3f}  {s['ratio_each']}"))
+    return rows
+
+
+def table_rows(summary):
+    rows = []
+    for name in ("S1", "S2", "S3"):
+        rows += sync_rows(name, summary[name])
+    rows += scale_rows(f"S4 {summary['S4']['projects']} proj", summary["S4"])
+    rows += scale_rows(f"S4 {summary['S4_small']['projects']} proj", summary["S4_small"])
+    rows.append(("S4", "peak RSS of the Odoo process MB (by projects)",
+                 ", ".join(f"{p}: {mb:.0f}" for p, mb in summary["S4_memory"]["projects"].items())))
+    for key, label in (("S5_idle", "S5 nothing due"), ("S5_changed", "S5 one changed")):
+        s = summary[key]
+        rows.append((label, "API calls / logins / downloads (parts, thumbs)",
+                     f"{s['api_calls']:g} / {s['logins']:g} / {s['parts_downloads']:g}, {s['thumbnails']:g}"))
+        rows.append((label, "wall s", f"{s['wall_seconds']:.3f}  {s['wall_seconds_each']}"))
+    return rows
+
+
+def scale_rows(name, s4):
+    return [
+        (name, "repetitions / elevations (parsed / with thumbnail)",
+         f"{s4['repetitions']} / {s4['elevations']} ({s4['data']['parsed']} / {s4['data']['with_thumbnail']})"),
+        (name, "cron ticks / API calls / logins", f"{s4['ticks']:g} / {s4['api_calls']:g} / {s4['logins']:g}"),
+        (name, "wall s / LogiKal calls s / Odoo thread waiting s / Odoo side s",
+         f"{s4['wall_seconds']:.1f} / {s4['client_seconds']:.1f} / {s4['blocked_seconds']:.1f} / "
+         f"{s4['odoo_seconds']:.1f}"),
+        (name, "Odoo side per elevation ms", f"{s4['odoo_ms_per_elevation']:.2f}"),
+        (name, "floor: plain COPY s + parse s", f"{s4['floor_sql_seconds']:.2f} + {s4['floor_parse_seconds']:.2f}"),
+        (name, "ratio Odoo side : floor (COPY+parse) / : COPY only",
+         f"{s4['floor_ratio']:.2f} / {s4['floor_ratio_sql_only']:.2f}"),
+        (name, "store steps s", ", ".join(f"{k} {v:.1f}" for k, v in s4["store_seconds"].items())),
+    ]
+
+
+def print_report(summary, machine, total):
+    rows = table_rows(summary)
+    width = max(len(r[1]) for r in rows)
+    print(f"\nlatency profile x{summary['latency_scale']:g}, {summary['repetitions']} repetitions, medians")
+    for scenario, metric, value in rows:
+        print(f"{scenario:<15} {metric:<{width}}  {value}")
+    print("\nS1 calls by endpoint:", json.dumps(summary["S1"]["calls_by_endpoint"]))
+    print("S2 re-login reasons:", json.dumps(summary["S2"]["relogin_reasons"]) or "none")
+    print("\ntargets:")
+    for label, met, value in targets(summary):
+        status = "info" if met is None else ("met" if met else "MISSED")
+        print(f"  {status:<7} {label}: {value}")
+    print(f"\nmachine: {machine['cores']} cores, {machine['memory_gb']:.1f} GB; commit {machine['commit']}; "
+          f"total {total:.0f} s")
+
+
+def machine_info():
+    with open("/proc/meminfo") as handle:
+        mem_kb = int(next(line for line in handle if line.startswith("MemTotal")).split()[1])
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=ROOT)
+    dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], capture_output=True,
+                           text=True, cwd=ROOT)
+    cpu = next((line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name")), "")
+    return {"cores": os.cpu_count(), "memory_gb": mem_kb / 1024 / 1024, "cpu": cpu,
+            "commit": commit.stdout.strip() + (" (+ uncommitted changes)" if dirty.stdout.strip() else ""),
+            "python": platform.python_version()}
+
+
+def write_markdown(summary, machine, total, path):
+    notes = ""
+    if os.path.exists(path):
+        text = open(path).read()
+        if NOTES_START in text and NOTES_END in text:
+            notes = text[text.index(NOTES_START):text.index(NOTES_END) + len(NOTES_END)]
+    notes = notes or f"{NOTES_START}\n{NOTES_END}"
+    plan = summary["plan"]
+    lines = [
+        "# Benchmark results (`make bench`)",
+        "",
+        f"Date: {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC · machine: {machine['cores']} cores, "
+        f"{machine['memory_gb']:.1f} GB RAM ({machine['cpu']}) · commit {machine['commit']} · "
+        f"`make bench` total {total / 60:.1f} min.",
+        "",
+        f"Latency profile of logikal-api.md §1.9 (logikal_sim/server.py `LATENCY_PROFILE`) scaled "
+        f"×{summary['latency_scale']:g} for S1-S3, ×0 for S4-S5; {summary['repetitions']} repetitions, medians "
+        "(each repetition in a fresh Odoo process against a fresh simulator process).",
+        f"Lower bound (S1-S3): the one-session minimal call plan of the S1 tree, {plan['calls']} calls, "
+        f"{plan['nominal_seconds']:.2f} s nominal = {plan['nominal_seconds'] * summary['latency_scale']:.3f} s "
+        f"at ×{summary['latency_scale']:g}.",
+        "",
+        "| scenario | metric | value |",
+        "|---|---|---|",
+    ]
+    lines += [f"| {s} | {m} | {v} |" for s, m, v in table_rows(summary)]
+    lines += ["", "S1 calls by endpoint (median): " + ", ".join(
+        f"`{k}` {v:g}" for k, v in summary["S1"]["calls_by_endpoint"].items()), ""]
+    reasons = summary["S2"]["relogin_reasons"]
+    lines += ["S2 re-login reasons (count per sync, median): "
+              + ("; ".join(f"{count:g} × {reason}" for reason, count in reasons.items()) or "none"), ""]
+    lines += ["## Targets", "", "| target | value | status |", "|---|---|---|"]
+    for label, met, value in targets(summary):
+        lines.append(f"| {label} | {value} | {'info' if met is None else ('met' if met else '**missed**')} |")
+    lines += ["", "## Notes", "", notes, ""]
+    with open(path, "w") as handle:
+        handle.write("\n".join(lines))
+
+
+def parse_args(argv):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--reps", type=int, default=3)
+    parser.add_argument("--latency-scale", type=float, default=0.1)
+    parser.add_argument("--projects", type=int, default=200, help="S4/S5 size (x 3 phases x 10 elevations)")
+    parser.add_argument("--memory-projects", type=int, default=50, help="second S4 size for the memory curve")
+    parser.add_argument("--scale-reps", type=int, default=1,
+                        help="S4 repetitions at --projects (each one a full initial sync; S5 repeats --reps times "
+                             "inside each)")
+    parser.add_argument("--memory-reps", type=int, default=3, help="S4 repetitions at --memory-projects")
+    parser.add_argument("--no-write", action="store_true", help="print only; keep results.json and RESULTS.md")
+    return parser.parse_args(argv)
+
+
+def main(argv=None):
+    args = parse_args(sys.argv[1:] if argv is None else argv)
+    started = time.monotonic()
+    bench = Bench(args)
+    devenv.say(f"benchmark database {bench.database}; latency scale {args.latency_scale:g}; {args.reps} repetitions")
+    try:
+        devenv.say(f"installed logikal_connector in {bench.install():.0f} s")
+        raw = bench.run()
+    finally:
+        bench.drop()
+    total = time.monotonic() - started
+    summary = summarise(raw, args)
+    machine = machine_info()
+    summary.update({"machine": machine, "total_seconds": total, "problems": bench.problems})
+    print_report(summary, machine, total)
+    for problem in bench.problems:
+        print("problem:", problem)
+    if not args.no_write:
+        with open(os.path.join(BENCH, "results.json"), "w") as handle:
+            json.dump({"summary": summary, "raw": raw}, handle, indent=1, default=str)
+        write_markdown(summary, machine, total, os.path.join(BENCH, "RESULTS.md"))
+        print("wrote bench/results.json and bench/RESULTS.md")
+    return 1 if bench.problems else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

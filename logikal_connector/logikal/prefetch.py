@@ -1,0 +1,78 @@
+"""Prefetcher: download the next item on a helper thread while the caller stores the current one.
+
+A LogiKal sync spends most of its wall time waiting on the server, and Odoo's work on a file (parse, attachment,
+lines) is done while nothing else happens. The Prefetcher overlaps the two without sharing the one-cursor
+session: while it is open only its helper thread calls `download`, strictly one call at a time, and the caller
+only stores. `take(key)` returns the items in the caller's order and re-raises a download's error in the
+caller's thread.
+
+The next download starts only after a successful one, and only when the time left before `deadline` (a
+`time.monotonic()` value, or None) exceeds the last download's duration, so a run that is about to stop for
+its budget does not start a call it would have to wait for. `close()` waits for the download in flight.
+"""
+
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+
+class Prefetcher:
+    def __init__(self, download, keys, *, deadline=None, clock=time.monotonic):
+        self._download = download
+        self._keys = list(keys)
+        self._deadline = deadline
+        self._clock = clock
+        self._pending = None  # (key, future)
+        self._last_seconds = 0.0
+        self._pool = None
+        if len(self._keys) > 1:
+            self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="logikal-prefetch")
+        self.prefetched = 0
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info):
+        self.close()
+
+    def take(self, key):
+        """The download of `key`: the prefetched one when it is the one in flight, else downloaded now."""
+        pending, self._pending = self._pending, None
+        if pending is not None and pending[0] == key:
+            data, error = pending[1].result()
+        else:
+            if pending is not None:
+                pending[1].result()  # the caller skipped it: the session must be free before the next call
+            data, error = self._run(key)
+        if error is not None:
+            raise error
+        self._start_after(key)
+        return data
+
+    def close(self):
+        pending, self._pending = self._pending, None
+        if pending is not None:
+            pending[1].result()
+        if self._pool is not None:
+            self._pool.shutdown(wait=True)
+            self._pool = None
+
+    def _run(self, key):
+        started = self._clock()
+        try:
+            return self._download(key), None
+        except Exception as error:  # noqa: BLE001 - handed to the caller by take()
+            return None, error
+        finally:
+            self._last_seconds = self._clock() - started
+
+    def _start_after(self, key):
+        if self._pool is None or key not in self._keys:
+            return
+        index = self._keys.index(key) + 1
+        if index >= len(self._keys):
+            return
+        if self._deadline is not None and self._deadline - self._clock() <= self._last_seconds:
+            return
+        following = self._keys[index]
+        self._pending = (following, self._pool.submit(self._run, following))
+        self.prefetched += 1

@@ -1,0 +1,118 @@
+"""Prefetcher against the simulator over HTTP: order, one call at a time, errors in order, budget, closing."""
+
+import json
+import threading
+import time
+
+import pytest
+from logikal import LogikalClient, LogikalProtocolError, LogikalSession
+from logikal.prefetch import Prefetcher
+
+from logikal_sim import Simulator, generate_dataset
+
+PARTS = "GET /elevations/selected/parts-list"
+
+
+def placeholder_parts(project, phase, elevation, *, profile="real"):
+    return b"SQLite format 3\x00" + json.dumps([elevation["id"], elevation["versionId"]]).encode()
+
+
+@pytest.fixture
+def sim():
+    simulator = Simulator(generate_dataset("s1"), mode="observed", latency_scale=0.01,
+                          username="u", password="p", parts_builder=placeholder_parts)
+    simulator.start()
+    yield simulator
+    simulator.stop()
+
+
+@pytest.fixture
+def phase(sim):
+    """(session, address, elevation ids) of the default phase of the S1 project (13 elevations)."""
+    expected = sim.expected()
+    project = expected["projects"][0]
+    phase_id = expected["phases"][0]["id"]
+    ids = [e["id"] for e in expected["elevations"] if e["phase"] == phase_id]
+    with LogikalSession(LogikalClient(sim.base_url, max_retries=0), "u", "p") as session:
+        yield session, (project["directory"], project["id"], phase_id), ids
+
+
+class Recorder:
+    """A download function that notes which thread called it and whether two calls ever overlapped."""
+
+    def __init__(self, session, address):
+        self.session, self.address = session, address
+        self.busy = threading.Lock()
+        self.overlaps = 0
+        self.threads = []
+
+    def __call__(self, guid):
+        if not self.busy.acquire(blocking=False):
+            self.overlaps += 1
+            self.busy.acquire()
+        try:
+            self.threads.append(threading.current_thread().name)
+            return self.session.parts_list(*self.address, guid)
+        finally:
+            self.busy.release()
+
+
+def elevation_of(data):
+    return json.loads(data[16:])[0]
+
+
+def test_takes_every_file_in_order_one_call_at_a_time(sim, phase):
+    session, address, ids = phase
+    download = Recorder(session, address)
+    with Prefetcher(download, ids) as prefetcher:
+        got = []
+        for guid in ids:
+            got.append(elevation_of(prefetcher.take(guid)))
+            time.sleep(0.005)  # the caller's own work, during which the next file is fetched
+    assert got == ids
+    assert download.overlaps == 0
+    assert prefetcher.prefetched == len(ids) - 1
+    assert download.threads[0] == threading.current_thread().name
+    assert all(name.startswith("logikal-prefetch") for name in download.threads[1:])
+    counters = sim.counters()
+    assert (counters["parts_downloads"], counters["logins"], counters["calls"][PARTS]) == (13, 1, 13)
+
+
+def test_a_failed_download_is_raised_for_its_item_and_the_rest_goes_on(sim, phase):
+    session, address, ids = phase
+    sim.set_faults(corrupt={ids[3]: "base64"})
+    results = {}
+    with Prefetcher(lambda guid: session.parts_list(*address, guid), ids) as prefetcher:
+        for guid in ids:
+            try:
+                results[guid] = elevation_of(prefetcher.take(guid))
+            except LogikalProtocolError as error:
+                results[guid] = error
+    assert isinstance(results.pop(ids[3]), LogikalProtocolError)
+    assert results == {guid: guid for guid in ids if guid != ids[3]}
+    assert sim.counters()["calls"][PARTS] == 13, "no file fetched twice, none skipped"
+
+
+def test_no_prefetch_when_the_budget_is_spent(sim, phase):
+    session, address, ids = phase
+    with Prefetcher(lambda guid: session.parts_list(*address, guid), ids, deadline=time.monotonic()) as prefetcher:
+        got = [elevation_of(prefetcher.take(guid)) for guid in ids[:4]]
+    assert got == ids[:4]
+    assert prefetcher.prefetched == 0
+    assert sim.counters()["calls"][PARTS] == 4, "stopping after 4 leaves no call behind"
+
+
+def test_closing_early_waits_for_the_download_in_flight(sim, phase):
+    session, address, ids = phase
+    prefetcher = Prefetcher(lambda guid: session.parts_list(*address, guid), ids)
+    assert elevation_of(prefetcher.take(ids[0])) == ids[0]
+    prefetcher.close()
+    assert sim.counters()["calls"][PARTS] == 2, "the one file in flight was finished, nothing more"
+    assert elevation_of(session.parts_list(*address, ids[5])) == ids[5], "the session is free again"
+
+
+def test_a_single_item_needs_no_thread(sim, phase):
+    session, address, ids = phase
+    with Prefetcher(lambda guid: session.parts_list(*address, guid), ids[:1]) as prefetcher:
+        assert elevation_of(prefetcher.take(ids[0])) == ids[0]
+    assert prefetcher.prefetched == 0
