@@ -13,6 +13,10 @@ function openProject(name) {
             trigger: ".o_kanban_view .o_kanban_record img",
         },
         {
+            content: "Configuration is for managers only",
+            trigger: '.o_menu_sections:has([data-menu-xmlid="logikal_connector.logikal_menu_monitoring"]):not(:has([data-menu-xmlid="logikal_connector.logikal_menu_configuration"]))',
+        },
+        {
             content: "Search the project",
             trigger: ".o_searchview_input",
             run: `edit ${name}`,
