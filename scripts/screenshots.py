@@ -36,8 +36,10 @@ def pages(project_id):
 
 
 def _click_tab(label):
-    return (f"[...document.querySelectorAll('.o_notebook .nav-link')]"
-            f".find(a => a.textContent.trim() === {json.dumps(label)})?.click()")
+    return (
+        f"[...document.querySelectorAll('.o_notebook .nav-link')]"
+        f".find(a => a.textContent.trim() === {json.dumps(label)})?.click()"
+    )
 
 
 # ---------------------------------------------------------------------- Odoo over JSON-RPC
@@ -64,9 +66,15 @@ class Odoo:
         return reply["result"]
 
     def search_read(self, model, domain, fields, **kw):
-        return self.call("/web/dataset/call_kw", {
-            "model": model, "method": "search_read", "args": [domain, fields], "kwargs": kw,
-        })
+        return self.call(
+            "/web/dataset/call_kw",
+            {
+                "model": model,
+                "method": "search_read",
+                "args": [domain, fields],
+                "kwargs": kw,
+            },
+        )
 
     def showcase_project(self):
         """The project with the most elevations: the form shows phases and thumbnails."""
@@ -84,12 +92,24 @@ class Chromium:
             raise SystemExit("Chromium not found: apt-get install chromium")
         self.profile = tempfile.mkdtemp(prefix="logikal_shots_")
         self.port = _free_port()
-        self.process = subprocess.Popen([
-            executable, "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-            "--no-first-run", "--hide-scrollbars", f"--window-size={width},{height}",
-            f"--remote-debugging-port={self.port}", "--remote-debugging-address=127.0.0.1",
-            f"--user-data-dir={self.profile}", "about:blank",
-        ], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self.process = subprocess.Popen(
+            [
+                executable,
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-dev-shm-usage",
+                "--no-first-run",
+                "--hide-scrollbars",
+                f"--window-size={width},{height}",
+                f"--remote-debugging-port={self.port}",
+                "--remote-debugging-address=127.0.0.1",
+                f"--user-data-dir={self.profile}",
+                "about:blank",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         self.socket = _WebSocket(self._page_websocket_url())
         self.next_id = 0
 
@@ -150,9 +170,12 @@ class _WebSocket:
         parts = urllib.parse.urlsplit(url)
         self.sock = socket.create_connection((parts.hostname, parts.port), timeout=60)
         key = base64.b64encode(os.urandom(16)).decode()
-        self.sock.sendall((f"GET {parts.path} HTTP/1.1\r\nHost: {parts.netloc}\r\nUpgrade: websocket\r\n"
-                           f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n\r\n")
-                          .encode())
+        self.sock.sendall(
+            (
+                f"GET {parts.path} HTTP/1.1\r\nHost: {parts.netloc}\r\nUpgrade: websocket\r\n"
+                f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n\r\n"
+            ).encode()
+        )
         response = http.client.HTTPResponse(self.sock)
         response.begin()
         if response.status != 101:

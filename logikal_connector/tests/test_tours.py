@@ -10,9 +10,9 @@ import unittest
 
 from odoo.tests import HttpCase, new_test_user, tagged
 
+from ..models.res_config_settings import MASTER_SWITCH
 from ..services import work
 from ..services.runner import SyncRunner
-from ..models.res_config_settings import MASTER_SWITCH
 from ..services.scheduler import Scheduler
 from .common import PASSWORD, USERNAME, Simulator, generate_dataset
 
@@ -28,10 +28,17 @@ class TestLogikalTours(HttpCase):
             raise unittest.SkipTest("the LogiKal simulator (logikal_sim/) is not beside the addon")
         if not shutil.which("chromium") and not shutil.which("google-chrome"):
             raise unittest.SkipTest("no Chromium: install Debian's `chromium` to run the tours")
-        cls.backend = cls.env["logikal.backend"].create({
-            "name": "Simulator", "url": CLOSED_PORT_URL, "username": USERNAME, "password_input": PASSWORD,
-            "read_timeout": 5, "parts_timeout": 5, "max_retries": 0,
-        })
+        cls.backend = cls.env["logikal.backend"].create(
+            {
+                "name": "Simulator",
+                "url": CLOSED_PORT_URL,
+                "username": USERNAME,
+                "password_input": PASSWORD,
+                "read_timeout": 5,
+                "parts_timeout": 5,
+                "max_retries": 0,
+            }
+        )
 
     def setUp(self):
         super().setUp()
@@ -73,8 +80,9 @@ class TestLogikalTours(HttpCase):
     # ------------------------------------------------------------------ user: Force Sync
     def test_user_force_sync_is_queued_then_done(self):
         project = self._synced_tour_project()
-        user = new_test_user(self.env, "logikal_tour_user", groups="logikal_connector.group_logikal_user",
-                             name="LogiKal Tour User")
+        user = new_test_user(
+            self.env, "logikal_tour_user", groups="logikal_connector.group_logikal_user", name="LogiKal Tour User"
+        )
         self.sim.mutate("rename", project=project.logikal_id, name="Tour Project revised")
         self.sim.reset_counters()
 
@@ -82,8 +90,9 @@ class TestLogikalTours(HttpCase):
 
         self.env.invalidate_all()
         request = self.env["logikal.sync.request"].search([("project_id", "=", project.id)])
-        self.assertEqual((len(request), request.state, request.scope, request.requested_by_id),
-                         (1, "queued", "project", user))
+        self.assertEqual(
+            (len(request), request.state, request.scope, request.requested_by_id), (1, "queued", "project", user)
+        )
         self.assertEqual((project.sync_state, project.name), ("queued", "Tour Project"))
         self.assertEqual(self.sim.counters()["logins"], 0, "the browser request must not talk to LogiKal")
 
@@ -92,8 +101,9 @@ class TestLogikalTours(HttpCase):
         self.env.invalidate_all()
 
         self.assertEqual((request.state, project.sync_state, project.name), ("done", "done", "Tour Project revised"))
-        self.assertEqual((request.run_id.trigger, request.run_id.state, request.run_id.requested_by_id),
-                         ("force", "done", user))
+        self.assertEqual(
+            (request.run_id.trigger, request.run_id.state, request.run_id.requested_by_id), ("force", "done", user)
+        )
         self.assertEqual(self.sim.counters()["logins"], 1)
         self.assertEqual(self._notifications(user), [("success", "LogiKal sync done")])
 
