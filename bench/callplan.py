@@ -18,15 +18,22 @@ def plan_calls(expected):
     live = {p["id"] for p in projects if not p.get("isDeleted")}
     phases = [p for p in phases if p["project"] in live]
     elevations = [e for e in elevations if e["project"] in live and not e.get("isInRecycleBin")]
-    calls = Counter({
-        "POST /auth": 1, "DELETE /auth": 1,
-        "GET /directories": 1 + len(directories), "POST /directories/select": len(directories),
-        "GET /projects": len(directories),
-        "POST /projects/select": len(live), "GET /phases": len(live),
-        "POST /phases/select": len(phases), "GET /elevations": len(phases),
-        "GET /elevations/{id}/thumbnail": len(elevations), "POST /elevations/select": len(elevations),
-        "GET /elevations/selected/parts-list": len(elevations),
-    })
+    calls = Counter(
+        {
+            "POST /auth": 1,
+            "DELETE /auth": 1,
+            "GET /directories": 1 + len(directories),
+            "POST /directories/select": len(directories),
+            "GET /projects": len(directories),
+            "POST /projects/select": len(live),
+            "GET /phases": len(live),
+            "POST /phases/select": len(phases),
+            "GET /elevations": len(phases),
+            "GET /elevations/{id}/thumbnail": len(elevations),
+            "POST /elevations/select": len(elevations),
+            "GET /elevations/selected/parts-list": len(elevations),
+        }
+    )
     return +calls
 
 
@@ -34,4 +41,8 @@ def minimal_plan(expected):
     """{"calls": n, "nominal_seconds": s at latency x1, "by_endpoint": {endpoint: count}}."""
     calls = plan_calls(expected)
     seconds = sum(LATENCY_PROFILE.get(endpoint, DEFAULT_LATENCY) * count for endpoint, count in calls.items())
-    return {"calls": sum(calls.values()), "nominal_seconds": round(seconds, 6), "by_endpoint": dict(sorted(calls.items()))}
+    return {
+        "calls": sum(calls.values()),
+        "nominal_seconds": round(seconds, 6),
+        "by_endpoint": dict(sorted(calls.items())),
+    }

@@ -4,9 +4,10 @@
 
 SCENARIO is `force_project` (S1/S2 + S3), `scale` (S4 + S5) or `scale_memory` (S4 only, for the memory
 curve). It empties the logikal tables, points a new backend at the simulator named in SPEC_JSON
-(`root_url`, `base_url`, `username`; the password comes from the environment) and runs the scenario through the real paths: Force Sync buttons
-create requests, `logikal.sync.config._cron_smart_sync()` executes them with real commits. It checks what
-was synced (counts, parse states) and prints one line `RESULT <json>`. No assertions about time.
+(`root_url`, `base_url`, `username`; the password comes from the environment) and runs the scenario
+through the real paths: Force Sync buttons create requests, `logikal.sync.config._cron_smart_sync()`
+executes them with real commits. It checks what was synced (counts, parse states) and prints one line
+`RESULT <json>`. No assertions about time.
 """
 
 import io
@@ -56,6 +57,7 @@ class Clock:
                 return function(*args, **kwargs)
             finally:
                 self.add(name, time.perf_counter() - start)
+
         return wrapper
 
     def client_seconds(self):
@@ -68,6 +70,7 @@ class Clock:
 
     def timed_take(self, take):
         """Prefetcher.take: the main thread waits there for a download (its own or the helper's)."""
+
         def wrapper(prefetcher, key):
             self.in_take, started = True, time.perf_counter()
             try:
@@ -75,6 +78,7 @@ class Clock:
             finally:
                 self.in_take = False
                 self.blocked += time.perf_counter() - started
+
         return wrapper
 
 
@@ -113,8 +117,12 @@ def instrument():
 # ---------------------------------------------------------------------- simulator control API
 def sim_call(spec, path, payload=None):
     data = None if payload is None else json.dumps(payload).encode()
-    request = urllib.request.Request(spec["root_url"] + path, data=data, method="GET" if data is None else "POST",
-                                     headers={"Content-Type": "application/json"})
+    request = urllib.request.Request(
+        spec["root_url"] + path,
+        data=data,
+        method="GET" if data is None else "POST",
+        headers={"Content-Type": "application/json"},
+    )
     with urllib.request.urlopen(request, timeout=30) as response:
         return json.loads(response.read() or b"null")
 
@@ -139,10 +147,16 @@ def fresh_backend(env, spec, *, background):
     env.cr.execute("DELETE FROM ir_attachment WHERE res_model LIKE 'logikal.%%'")
     env.cr.execute("UPDATE logikal_sync_config SET last_sync = NULL, last_attempt = NULL, last_result = NULL")
     env["ir.config_parameter"].set_param(MASTER_SWITCH, "True" if background else "False")
-    backend = env["logikal.backend"].create({
-        "name": "Benchmark", "url": spec["base_url"], "username": spec["username"],
-        "password_input": os.environ["LOGIKAL_BENCH_PASSWORD"], "read_timeout": 60, "parts_timeout": 120,
-    })
+    backend = env["logikal.backend"].create(
+        {
+            "name": "Benchmark",
+            "url": spec["base_url"],
+            "username": spec["username"],
+            "password_input": os.environ["LOGIKAL_BENCH_PASSWORD"],
+            "read_timeout": 60,
+            "parts_timeout": 120,
+        }
+    )
     env.cr.commit()
     return backend
 
@@ -178,14 +192,25 @@ def force_sync(env, spec, record):
 def figures(env, spec, wall, runs, **extra):
     counters = sim_counters(spec)
     result = {
-        "wall_seconds": wall, "client_seconds": CLOCK.client_seconds(), "blocked_seconds": CLOCK.blocked,
+        "wall_seconds": wall,
+        "client_seconds": CLOCK.client_seconds(),
+        "blocked_seconds": CLOCK.blocked,
         "odoo_seconds": wall - CLOCK.blocked,
         "sim": counters,
-        "runs": [{"state": run.state, "logins": run.logins, "api_calls": run.api_calls,
-                  "relogin_reasons": [r for r in (run.relogin_reasons or "").splitlines() if r],
-                  "duration": run.duration, "changes": run.total_changes,
-                  "errors": run.error_summary or ""} for run in runs],
-        "store_seconds": dict(CLOCK.seconds), "store_calls": dict(CLOCK.calls),
+        "runs": [
+            {
+                "state": run.state,
+                "logins": run.logins,
+                "api_calls": run.api_calls,
+                "relogin_reasons": [r for r in (run.relogin_reasons or "").splitlines() if r],
+                "duration": run.duration,
+                "changes": run.total_changes,
+                "errors": run.error_summary or "",
+            }
+            for run in runs
+        ],
+        "store_seconds": dict(CLOCK.seconds),
+        "store_calls": dict(CLOCK.calls),
     }
     if "requests" in extra:
         result["requests"] = [{"state": r.state, "message": r.message or ""} for r in extra.pop("requests")]
@@ -197,22 +222,31 @@ def data_check(env, backend):
     """What the database holds for `backend`: counts the benchmark prints next to its figures."""
     Elevation = env["logikal.elevation"].with_context(active_test=False)
     domain = [("backend_id", "=", backend.id)]
-    env.cr.execute("""
-        SELECT count(*) FILTER (WHERE e.parse_state = 'ok'), (SELECT count(*) FROM ir_attachment a JOIN logikal_elevation x ON x.id = a.res_id
-                 WHERE a.res_model = 'logikal.elevation' AND a.res_field = 'image_1920' AND x.backend_id = %(b)s),
+    env.cr.execute(
+        """
+        SELECT count(*) FILTER (WHERE e.parse_state = 'ok'),
+               (SELECT count(*) FROM ir_attachment a JOIN logikal_elevation x ON x.id = a.res_id
+                 WHERE a.res_model = 'logikal.elevation' AND a.res_field = 'image_1920'
+                   AND x.backend_id = %(b)s),
                (SELECT count(*) FROM logikal_elevation_glass g JOIN logikal_elevation x ON x.id = g.elevation_id
                  WHERE x.backend_id = %(b)s),
                (SELECT count(*) FROM logikal_elevation_bom_line l JOIN logikal_elevation x ON x.id = l.elevation_id
                  WHERE x.backend_id = %(b)s)
           FROM logikal_elevation e WHERE e.backend_id = %(b)s
-    """, {"b": backend.id})
+    """,
+        {"b": backend.id},
+    )
     parsed, thumbs, glass, bom = env.cr.fetchone()
     return {
         "projects": env["logikal.project"].with_context(active_test=False).search_count(domain),
-        "phases": env["logikal.phase"].with_context(active_test=False).search_count(
-            [("project_id.backend_id", "=", backend.id)]),
-        "elevations": Elevation.search_count(domain), "parsed": parsed, "with_thumbnail": thumbs,
-        "glass_lines": glass, "bom_lines": bom,
+        "phases": env["logikal.phase"]
+        .with_context(active_test=False)
+        .search_count([("project_id.backend_id", "=", backend.id)]),
+        "elevations": Elevation.search_count(domain),
+        "parsed": parsed,
+        "with_thumbnail": thumbs,
+        "glass_lines": glass,
+        "bom_lines": bom,
     }
 
 
@@ -308,8 +342,14 @@ def steady_tick(env, spec, backend, *, due):
 
 
 # ---------------------------------------------------------------------- the plain-SQL floor
-FLOOR_TABLES = ("logikal_project", "logikal_phase", "logikal_elevation", "logikal_elevation_glass",
-                "logikal_elevation_bom_line", "ir_attachment")
+FLOOR_TABLES = (
+    "logikal_project",
+    "logikal_phase",
+    "logikal_elevation",
+    "logikal_elevation_glass",
+    "logikal_elevation_bom_line",
+    "ir_attachment",
+)
 
 
 def sql_floor(env, backend):
@@ -343,22 +383,26 @@ def sql_floor(env, backend):
     for table in FLOOR_TABLES:
         cr.execute(f"DROP TABLE bench_floor_{table}")
     cr.commit()
-    return {"sql_seconds": sql_seconds, "parse_seconds": parse_seconds,
-            "rows": {table: len(values) for table, (_columns, values) in rows.items()},
-            "files": len(files), "file_bytes": sum(len(data) for _name, data in files)}
+    return {
+        "sql_seconds": sql_seconds,
+        "parse_seconds": parse_seconds,
+        "rows": {table: len(values) for table, (_columns, values) in rows.items()},
+        "files": len(files),
+        "file_bytes": sum(len(data) for _name, data in files),
+    }
 
 
 FLOOR_QUERIES = {
     "logikal_project": "SELECT * FROM logikal_project WHERE backend_id = %(b)s",
     "logikal_phase": "SELECT p.* FROM logikal_phase p JOIN logikal_project j ON j.id = p.project_id "
-                     "WHERE j.backend_id = %(b)s",
+    "WHERE j.backend_id = %(b)s",
     "logikal_elevation": "SELECT * FROM logikal_elevation WHERE backend_id = %(b)s",
     "logikal_elevation_glass": "SELECT g.* FROM logikal_elevation_glass g JOIN logikal_elevation e "
-                               "ON e.id = g.elevation_id WHERE e.backend_id = %(b)s",
+    "ON e.id = g.elevation_id WHERE e.backend_id = %(b)s",
     "logikal_elevation_bom_line": "SELECT l.* FROM logikal_elevation_bom_line l JOIN logikal_elevation e "
-                                  "ON e.id = l.elevation_id WHERE e.backend_id = %(b)s",
+    "ON e.id = l.elevation_id WHERE e.backend_id = %(b)s",
     "ir_attachment": "SELECT a.* FROM ir_attachment a JOIN logikal_elevation e ON e.id = a.res_id "
-                     "WHERE a.res_model = 'logikal.elevation' AND e.backend_id = %(b)s",
+    "WHERE a.res_model = 'logikal.elevation' AND e.backend_id = %(b)s",
 }
 
 
@@ -409,7 +453,7 @@ SCENARIOS = {
 
 def main(argv):
     scenario, spec = argv[1], json.loads(argv[2])
-    odoo_args = argv[argv.index("--") + 1:]
+    odoo_args = argv[argv.index("--") + 1 :]
     registry = open_registry(odoo_args)
     instrument()
     with registry.cursor() as cr:

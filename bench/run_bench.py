@@ -27,8 +27,8 @@ ROOT = os.path.dirname(BENCH)
 sys.path[:0] = [ROOT, BENCH, os.path.join(ROOT, "scripts")]
 
 import devenv  # noqa: E402
-
 from callplan import minimal_plan  # noqa: E402
+
 from logikal_sim import generate_dataset  # noqa: E402
 
 PASSWORD_VARIABLE = "LOGIKAL_BENCH_PASSWORD"
@@ -42,8 +42,13 @@ class SimulatorProcess:
 
     def __init__(self, spec, env):
         self.spec = dict(spec, username=USERNAME)
-        self.proc = subprocess.Popen([sys.executable, os.path.join(BENCH, "sim_server.py"), json.dumps(self.spec)],
-                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env)
+        self.proc = subprocess.Popen(
+            [sys.executable, os.path.join(BENCH, "sim_server.py"), json.dumps(self.spec)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+            env=env,
+        )
         line = self.proc.stdout.readline()
         if not line:
             raise SystemExit(f"the simulator did not start ({self.spec})")
@@ -77,8 +82,15 @@ class Bench:
         self.database = f"logikal_bench_{os.getpid()}"
         self.data_dir = os.path.join(ROOT, ".run", "benchdata")
         self.log_path = os.path.join(ROOT, ".run", f"{self.database}.log")
-        self.odoo_args = ["-d", self.database, *self.db_args, f"--addons-path={devenv.odoo_addons_path(source)}",
-                          f"--data-dir={self.data_dir}", "--log-level=warn", "--max-cron-threads=0"]
+        self.odoo_args = [
+            "-d",
+            self.database,
+            *self.db_args,
+            f"--addons-path={devenv.odoo_addons_path(source)}",
+            f"--data-dir={self.data_dir}",
+            "--log-level=warn",
+            "--max-cron-threads=0",
+        ]
         self.env = dict(os.environ, PYTHONUNBUFFERED="1")
         self.env[PASSWORD_VARIABLE] = secrets.token_urlsafe(18)
         os.makedirs(os.path.dirname(self.log_path), exist_ok=True)
@@ -86,8 +98,18 @@ class Bench:
 
     def install(self):
         started = time.monotonic()
-        cmd = [self.python, "-m", "odoo", *self.odoo_args, "-i", "logikal_connector", "--stop-after-init",
-               "--without-demo=all", "--http-interface=127.0.0.1", f"--http-port={devenv.free_port()}"]
+        cmd = [
+            self.python,
+            "-m",
+            "odoo",
+            *self.odoo_args,
+            "-i",
+            "logikal_connector",
+            "--stop-after-init",
+            "--without-demo=all",
+            "--http-interface=127.0.0.1",
+            f"--http-port={devenv.free_port()}",
+        ]
         self._run(cmd, "install")
         return time.monotonic() - started
 
@@ -97,13 +119,12 @@ class Bench:
 
     def odoo_side(self, scenario, sim, options=None):
         spec = dict(sim.odoo_spec(), **(options or {}))
-        cmd = [self.python, os.path.join(BENCH, "odoo_side.py"), scenario, json.dumps(spec),
-               "--", *self.odoo_args]
+        cmd = [self.python, os.path.join(BENCH, "odoo_side.py"), scenario, json.dumps(spec), "--", *self.odoo_args]
         output = self._run(cmd, scenario)
         lines = [line for line in output.splitlines() if line.startswith("RESULT ")]
         if not lines:
             raise SystemExit(f"{scenario}: no result (see {self.log_path})")
-        return json.loads(lines[-1][len("RESULT "):])
+        return json.loads(lines[-1][len("RESULT ") :])
 
     def _run(self, cmd, label):
         result = subprocess.run(cmd, capture_output=True, text=True, env=self.env, cwd=ROOT)
@@ -132,13 +153,18 @@ class Bench:
         s1 = {"dataset": "s1", "latency_scale": args.latency_scale, "warm": True}
         scale_spec = {"dataset": "scale", "projects": args.projects, "latency_scale": 0.0}
         memory_spec = dict(scale_spec, projects=args.memory_projects)
+        observed = self.repeat("S1+S3 (observed)", dict(s1, mode="observed"), "force_project", args.reps)
+        if args.only_s1:
+            return {"observed": observed}
         return {
-            "observed": self.repeat("S1+S3 (observed)", dict(s1, mode="observed"), "force_project", args.reps),
+            "observed": observed,
             "strict": self.repeat("S2 (strict)", dict(s1, mode="strict"), "force_project", args.reps),
-            "scale": self.repeat(f"S4+S5 ({args.projects} projects)", scale_spec, "scale", args.scale_reps,
-                                 {"steady_reps": args.reps}),
-            "scale_small": self.repeat(f"S4 ({args.memory_projects} projects)", memory_spec, "scale_memory",
-                                       args.memory_reps),
+            "scale": self.repeat(
+                f"S4+S5 ({args.projects} projects)", scale_spec, "scale", args.scale_reps, {"steady_reps": args.reps}
+            ),
+            "scale_small": self.repeat(
+                f"S4 ({args.memory_projects} projects)", memory_spec, "scale_memory", args.memory_reps
+            ),
         }
 
 
@@ -202,22 +228,25 @@ def scale_summary(results, projects):
     for sync in syncs:
         for name, seconds in sync["store_seconds"].items():
             store.setdefault(name, []).append(seconds)
-    summary.update({
-        "projects": projects, "repetitions": len(syncs),
-        "elevations": elevations,
-        "ticks": median([s["ticks"] for s in syncs]),
-        "odoo_ms_per_elevation": median(per_elevation) * 1000,
-        "floor_sql_seconds": median([s["floor"]["sql_seconds"] for s in syncs]),
-        "floor_parse_seconds": median([s["floor"]["parse_seconds"] for s in syncs]),
-        "floor_seconds": median(floor),
-        "floor_rows": syncs[-1]["floor"]["rows"],
-        "floor_files": syncs[-1]["floor"]["files"],
-        "floor_ratio": median([s["odoo_seconds"] / f for s, f in zip(syncs, floor, strict=True)]),
-        "floor_ratio_sql_only": median([s["odoo_seconds"] / s["floor"]["sql_seconds"] for s in syncs]),
-        "store_seconds": {name: median(values) for name, values in sorted(store.items())},
-        "peak_rss_mb": median([s["peak_rss_mb"] for s in syncs]),
-        "rss_before_mb": median([s["rss_before_mb"] for s in syncs]),
-    })
+    summary.update(
+        {
+            "projects": projects,
+            "repetitions": len(syncs),
+            "elevations": elevations,
+            "ticks": median([s["ticks"] for s in syncs]),
+            "odoo_ms_per_elevation": median(per_elevation) * 1000,
+            "floor_sql_seconds": median([s["floor"]["sql_seconds"] for s in syncs]),
+            "floor_parse_seconds": median([s["floor"]["parse_seconds"] for s in syncs]),
+            "floor_seconds": median(floor),
+            "floor_rows": syncs[-1]["floor"]["rows"],
+            "floor_files": syncs[-1]["floor"]["files"],
+            "floor_ratio": median([s["odoo_seconds"] / f for s, f in zip(syncs, floor, strict=True)]),
+            "floor_ratio_sql_only": median([s["odoo_seconds"] / s["floor"]["sql_seconds"] for s in syncs]),
+            "store_seconds": {name: median(values) for name, values in sorted(store.items())},
+            "peak_rss_mb": median([s["peak_rss_mb"] for s in syncs]),
+            "rss_before_mb": median([s["rss_before_mb"] for s in syncs]),
+        }
+    )
     return summary
 
 
@@ -240,10 +269,16 @@ def summarise(raw, args):
         "S3": sync_summary([r["again"] for r in raw["observed"]], lower_bound),
         "S4": scale_summary(raw["scale"], args.projects),
         "S4_small": scale_summary(raw["scale_small"], args.memory_projects),
-        "S4_memory": {"projects": {args.memory_projects: median([r["sync"]["peak_rss_mb"] for r in raw["scale_small"]]),
-                                   args.projects: median([r["sync"]["peak_rss_mb"] for r in raw["scale"]])},
-                      "elevations": {args.memory_projects: raw["scale_small"][0]["sync"]["data"]["elevations"],
-                                     args.projects: raw["scale"][0]["sync"]["data"]["elevations"]}},
+        "S4_memory": {
+            "projects": {
+                args.memory_projects: median([r["sync"]["peak_rss_mb"] for r in raw["scale_small"]]),
+                args.projects: median([r["sync"]["peak_rss_mb"] for r in raw["scale"]]),
+            },
+            "elevations": {
+                args.memory_projects: raw["scale_small"][0]["sync"]["data"]["elevations"],
+                args.projects: raw["scale"][0]["sync"]["data"]["elevations"],
+            },
+        },
         "S5_idle": steady_summary(raw["scale"], "idle_ticks"),
         "S5_changed": steady_summary(raw["scale"], "changed_ticks"),
     }
@@ -257,12 +292,18 @@ def targets(summary):
     return [
         ("S1 logins = 1", s1["logins"] == 1, f"{s1['logins']:g}"),
         ("S1 wall / lower bound <= 1.10", s1["ratio"] <= 1.10, f"{s1['ratio']:.3f}"),
-        ("S3 no parts-list / thumbnail downloads", s3["parts_downloads"] == 0 and s3["thumbnails"] == 0,
-         f"{s3['parts_downloads']:g} / {s3['thumbnails']:g}"),
+        (
+            "S3 no parts-list / thumbnail downloads",
+            s3["parts_downloads"] == 0 and s3["thumbnails"] == 0,
+            f"{s3['parts_downloads']:g} / {s3['thumbnails']:g}",
+        ),
         ("S3 logins <= 1", s3["logins"] <= 1, f"{s3['logins']:g}"),
         ("S4 Odoo-side / floor <= 3", s4["floor_ratio"] <= 3, f"{s4['floor_ratio']:.2f}"),
-        (f"S4 memory flat ({small} vs {large} projects, within 15 %)", memory[large] <= memory[small] * 1.15,
-         f"{memory[small]:.0f} MB vs {memory[large]:.0f} MB"),
+        (
+            f"S4 memory flat ({small} vs {large} projects, within 15 %)",
+            memory[large] <= memory[small] * 1.15,
+            f"{memory[small]:.0f} MB vs {memory[large]:.0f} MB",
+        ),
         ("S2 logins (strict; reasons below)", None, f"{s2['logins']:g}"),
     ]
 
@@ -274,14 +315,23 @@ def sync_rows(name, s):
         (name, "parts lists / thumbnails downloaded", f"{s['parts_downloads']:g} / {s['thumbnails']:g}"),
         (name, "wall s (median; each)", f"{s['wall_seconds']:.3f}  {s['wall_seconds_each']}"),
         (name, "simulated latency of the calls made s", f"{s['latency_seconds']:.3f}"),
-        (name, "LogiKal calls s (any thread) / Odoo thread waiting on them s",
-         f"{s['client_seconds']:.3f} / {s['blocked_seconds']:.3f}"),
+        (
+            name,
+            "LogiKal calls s (any thread) / Odoo thread waiting on them s",
+            f"{s['client_seconds']:.3f} / {s['blocked_seconds']:.3f}",
+        ),
         (name, "Odoo side (wall - waiting) s", f"{s['odoo_seconds']:.3f}"),
         (name, "records written (created+updated+archived)", f"{s['changes']:g}"),
     ]
     if "ratio" in s:
-        rows.insert(4, (name, "lower bound s / ratio wall:lower bound",
-                        f"{s['lower_bound_seconds']:.3f} / {s['ratio']:.3f}  {s['ratio_each']}"))
+        rows.insert(
+            4,
+            (
+                name,
+                "lower bound s / ratio wall:lower bound",
+                f"{s['lower_bound_seconds']:.3f} / {s['ratio']:.3f}  {s['ratio_each']}",
+            ),
+        )
     return rows
 
 
@@ -291,28 +341,47 @@ def table_rows(summary):
         rows += sync_rows(name, summary[name])
     rows += scale_rows(f"S4 {summary['S4']['projects']} proj", summary["S4"])
     rows += scale_rows(f"S4 {summary['S4_small']['projects']} proj", summary["S4_small"])
-    rows.append(("S4", "peak RSS of the Odoo process MB (by projects)",
-                 ", ".join(f"{p}: {mb:.0f}" for p, mb in summary["S4_memory"]["projects"].items())))
+    rows.append(
+        (
+            "S4",
+            "peak RSS of the Odoo process MB (by projects)",
+            ", ".join(f"{p}: {mb:.0f}" for p, mb in summary["S4_memory"]["projects"].items()),
+        )
+    )
     for key, label in (("S5_idle", "S5 nothing due"), ("S5_changed", "S5 one changed")):
         s = summary[key]
-        rows.append((label, "API calls / logins / downloads (parts, thumbs)",
-                     f"{s['api_calls']:g} / {s['logins']:g} / {s['parts_downloads']:g}, {s['thumbnails']:g}"))
+        rows.append(
+            (
+                label,
+                "API calls / logins / downloads (parts, thumbs)",
+                f"{s['api_calls']:g} / {s['logins']:g} / {s['parts_downloads']:g}, {s['thumbnails']:g}",
+            )
+        )
         rows.append((label, "wall s", f"{s['wall_seconds']:.3f}  {s['wall_seconds_each']}"))
     return rows
 
 
 def scale_rows(name, s4):
     return [
-        (name, "repetitions / elevations (parsed / with thumbnail)",
-         f"{s4['repetitions']} / {s4['elevations']} ({s4['data']['parsed']} / {s4['data']['with_thumbnail']})"),
+        (
+            name,
+            "repetitions / elevations (parsed / with thumbnail)",
+            f"{s4['repetitions']} / {s4['elevations']} ({s4['data']['parsed']} / {s4['data']['with_thumbnail']})",
+        ),
         (name, "cron ticks / API calls / logins", f"{s4['ticks']:g} / {s4['api_calls']:g} / {s4['logins']:g}"),
-        (name, "wall s / LogiKal calls s / Odoo thread waiting s / Odoo side s",
-         f"{s4['wall_seconds']:.1f} / {s4['client_seconds']:.1f} / {s4['blocked_seconds']:.1f} / "
-         f"{s4['odoo_seconds']:.1f}"),
+        (
+            name,
+            "wall s / LogiKal calls s / Odoo thread waiting s / Odoo side s",
+            f"{s4['wall_seconds']:.1f} / {s4['client_seconds']:.1f} / {s4['blocked_seconds']:.1f} / "
+            f"{s4['odoo_seconds']:.1f}",
+        ),
         (name, "Odoo side per elevation ms", f"{s4['odoo_ms_per_elevation']:.2f}"),
         (name, "floor: plain COPY s + parse s", f"{s4['floor_sql_seconds']:.2f} + {s4['floor_parse_seconds']:.2f}"),
-        (name, "ratio Odoo side : floor (COPY+parse) / : COPY only",
-         f"{s4['floor_ratio']:.2f} / {s4['floor_ratio_sql_only']:.2f}"),
+        (
+            name,
+            "ratio Odoo side : floor (COPY+parse) / : COPY only",
+            f"{s4['floor_ratio']:.2f} / {s4['floor_ratio_sql_only']:.2f}",
+        ),
         (name, "store steps s", ", ".join(f"{k} {v:.1f}" for k, v in s4["store_seconds"].items())),
     ]
 
@@ -329,28 +398,48 @@ def print_report(summary, machine, total):
     for label, met, value in targets(summary):
         status = "info" if met is None else ("met" if met else "MISSED")
         print(f"  {status:<7} {label}: {value}")
-    print(f"\nmachine: {machine['cores']} cores, {machine['memory_gb']:.1f} GB; commit {machine['commit']}; "
-          f"total {total:.0f} s")
+    print(
+        f"\nmachine: {machine['cores']} cores, {machine['memory_gb']:.1f} GB; commit {machine['commit']}; "
+        f"total {total:.0f} s"
+    )
+
+
+def print_s1_only(raw, args, total):
+    plan = minimal_plan(generate_dataset("s1").expected())
+    lower_bound = plan["nominal_seconds"] * args.latency_scale
+    print(f"\nlatency profile x{args.latency_scale:g}, {args.reps} repetitions, medians")
+    for name, key in (("S1", "first"), ("S3", "again")):
+        for scenario, metric, value in sync_rows(name, sync_summary([r[key] for r in raw["observed"]], lower_bound)):
+            print(f"{scenario:<4} {metric:<62}  {value}")
+    print(f"total {total:.0f} s")
+    return 0
 
 
 def machine_info():
     with open("/proc/meminfo") as handle:
         mem_kb = int(next(line for line in handle if line.startswith("MemTotal")).split()[1])
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=ROOT)
-    dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], capture_output=True,
-                           text=True, cwd=ROOT)
-    cpu = next((line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name")), "")
-    return {"cores": os.cpu_count(), "memory_gb": mem_kb / 1024 / 1024, "cpu": cpu,
-            "commit": commit.stdout.strip() + (" (+ uncommitted changes)" if dirty.stdout.strip() else ""),
-            "python": platform.python_version()}
+    dirty = subprocess.run(
+        ["git", "status", "--porcelain", "--untracked-files=no"], capture_output=True, text=True, cwd=ROOT
+    )
+    with open("/proc/cpuinfo") as handle:
+        cpu = next((line.split(":", 1)[1].strip() for line in handle if line.startswith("model name")), "")
+    return {
+        "cores": os.cpu_count(),
+        "memory_gb": mem_kb / 1024 / 1024,
+        "cpu": cpu,
+        "commit": commit.stdout.strip() + (" (+ uncommitted changes)" if dirty.stdout.strip() else ""),
+        "python": platform.python_version(),
+    }
 
 
 def write_markdown(summary, machine, total, path):
     notes = ""
     if os.path.exists(path):
-        text = open(path).read()
+        with open(path) as handle:
+            text = handle.read()
         if NOTES_START in text and NOTES_END in text:
-            notes = text[text.index(NOTES_START):text.index(NOTES_END) + len(NOTES_END)]
+            notes = text[text.index(NOTES_START) : text.index(NOTES_END) + len(NOTES_END)]
     notes = notes or f"{NOTES_START}\n{NOTES_END}"
     plan = summary["plan"]
     lines = [
@@ -371,11 +460,18 @@ def write_markdown(summary, machine, total, path):
         "|---|---|---|",
     ]
     lines += [f"| {s} | {m} | {v} |" for s, m, v in table_rows(summary)]
-    lines += ["", "S1 calls by endpoint (median): " + ", ".join(
-        f"`{k}` {v:g}" for k, v in summary["S1"]["calls_by_endpoint"].items()), ""]
+    lines += [
+        "",
+        "S1 calls by endpoint (median): "
+        + ", ".join(f"`{k}` {v:g}" for k, v in summary["S1"]["calls_by_endpoint"].items()),
+        "",
+    ]
     reasons = summary["S2"]["relogin_reasons"]
-    lines += ["S2 re-login reasons (count per sync, median): "
-              + ("; ".join(f"{count:g} × {reason}" for reason, count in reasons.items()) or "none"), ""]
+    lines += [
+        "S2 re-login reasons (count per sync, median): "
+        + ("; ".join(f"{count:g} × {reason}" for reason, count in reasons.items()) or "none"),
+        "",
+    ]
     lines += ["## Targets", "", "| target | value | status |", "|---|---|---|"]
     for label, met, value in targets(summary):
         lines.append(f"| {label} | {value} | {'info' if met is None else ('met' if met else '**missed**')} |")
@@ -390,11 +486,17 @@ def parse_args(argv):
     parser.add_argument("--latency-scale", type=float, default=0.1)
     parser.add_argument("--projects", type=int, default=200, help="S4/S5 size (x 3 phases x 10 elevations)")
     parser.add_argument("--memory-projects", type=int, default=50, help="second S4 size for the memory curve")
-    parser.add_argument("--scale-reps", type=int, default=1,
-                        help="S4 repetitions at --projects (each one a full initial sync; S5 repeats --reps times "
-                             "inside each)")
+    parser.add_argument(
+        "--scale-reps",
+        type=int,
+        default=1,
+        help="S4 repetitions at --projects (each one a full initial sync; S5 repeats --reps times inside each)",
+    )
     parser.add_argument("--memory-reps", type=int, default=3, help="S4 repetitions at --memory-projects")
     parser.add_argument("--no-write", action="store_true", help="print only; keep results.json and RESULTS.md")
+    parser.add_argument(
+        "--only-s1", action="store_true", help="S1 and S3 only, printed, nothing written (e.g. with --latency-scale 1)"
+    )
     return parser.parse_args(argv)
 
 
@@ -409,6 +511,8 @@ def main(argv=None):
     finally:
         bench.drop()
     total = time.monotonic() - started
+    if args.only_s1:
+        return print_s1_only(raw, args, total)
     summary = summarise(raw, args)
     machine = machine_info()
     summary.update({"machine": machine, "total_seconds": total, "problems": bench.problems})

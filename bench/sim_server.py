@@ -58,8 +58,10 @@ def main(argv):
     if warm:
         simulator.configure(latency_scale=warm_up(simulator), mode=mode)
     simulator.reset_counters()
-    print(json.dumps({"base_url": simulator.base_url, "root_url": simulator.root_url,
-                      "counts": dataset.counts()}), flush=True)
+    print(
+        json.dumps({"base_url": simulator.base_url, "root_url": simulator.root_url, "counts": dataset.counts()}),
+        flush=True,
+    )
     try:
         while sys.stdin.read(4096):
             pass

@@ -8,7 +8,7 @@ import pytest
 from logikal_sim import Simulator, generate_dataset
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "bench"))
-from callplan import minimal_plan  # noqa: E402
+from callplan import minimal_plan
 
 
 def test_s1_plan_is_the_one_session_walk_of_the_simulator():
@@ -36,8 +36,9 @@ def test_deleted_projects_and_recycled_elevations_are_not_descended():
     expected = generate_dataset("small").expected()
     plan = minimal_plan(expected)["by_endpoint"]
     live = [p for p in expected["projects"] if not p["isDeleted"]]
-    elevations = [e for e in expected["elevations"] if not e["isInRecycleBin"]
-                  and e["project"] in {p["id"] for p in live}]
+    elevations = [
+        e for e in expected["elevations"] if not e["isInRecycleBin"] and e["project"] in {p["id"] for p in live}
+    ]
     assert plan["POST /projects/select"] == len(live) == len(expected["projects"]) - 1
     assert plan["GET /elevations/selected/parts-list"] == len(elevations) < len(expected["elevations"])
     assert plan["GET /directories"] == len(expected["directories"]) + 1

@@ -19,8 +19,14 @@ def placeholder_parts(project, phase, elevation, *, profile="real"):
 
 @pytest.fixture
 def sim():
-    simulator = Simulator(generate_dataset("s1"), mode="observed", latency_scale=0.01,
-                          username="u", password="p", parts_builder=placeholder_parts)
+    simulator = Simulator(
+        generate_dataset("s1"),
+        mode="observed",
+        latency_scale=0.01,
+        username="u",
+        password="p",
+        parts_builder=placeholder_parts,
+    )
     simulator.start()
     yield simulator
     simulator.stop()

@@ -60,7 +60,7 @@ class Prefetcher:
         started = self._clock()
         try:
             return self._download(key), None
-        except Exception as error:  # noqa: BLE001 - handed to the caller by take()
+        except Exception as error:  # handed to the caller by take()
             return None, error
         finally:
             self._last_seconds = self._clock() - started

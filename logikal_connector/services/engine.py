@@ -143,7 +143,7 @@ class SyncEngine:
 
     def _fetch_thumbnails(self, address, pairs, force):
         complete = True
-        wanted = [(r, e) for r, e in pairs if force and r.active or self.store.needs_thumbnail(r, e)]
+        wanted = [(r, e) for r, e in pairs if (force and r.active) or self.store.needs_thumbnail(r, e)]
         with self._prefetcher(lambda guid: self.session.thumbnail(*address, guid), wanted) as downloads:
             for record, elevation in wanted:
                 try:
@@ -162,7 +162,7 @@ class SyncEngine:
     def _fetch_parts_lists(self, address, pairs, force):
         complete, due = True, []
         for record, elevation in pairs:
-            if not (force and record.active or self.store.needs_parts_list(record, elevation)):
+            if not ((force and record.active) or self.store.needs_parts_list(record, elevation)):
                 continue
             if not force and (self._parked(record) or not self._due(record, force)):
                 complete = False
