@@ -109,18 +109,39 @@ class TestLogikalTours(HttpCase):
 
         self.start_tour("/odoo", "logikal_user_force_sync_done", login=user.login)
 
-    def _synced_tour_project(self):
-        """Sync the simulator's dataset once, with one project renamed "Tour Project"."""
+    # ------------------------------------------------------------------ user: a broken parts list
+    def test_user_finds_a_parts_list_error(self):
+        project = self._synced_tour_project(broken_elevation="Broken Elevation")
+        user = new_test_user(self.env, "logikal_tour_user2", groups="logikal_connector.group_logikal_user")
+        broken = project.elevation_ids.filtered(lambda e: e.name == "Broken Elevation")
+        self.assertEqual((project.error_count, broken.parse_state), (1, "error"))
+        self.assertIn("SQLite", broken.parse_error)
+
+        self.start_tour("/odoo", "logikal_user_parts_list_error", login=user.login)
+
+    def _synced_tour_project(self, broken_elevation=None):
+        """Sync the simulator's dataset once, with one project renamed "Tour Project".
+
+        With `broken_elevation`, its first elevation gets that name and a corrupt parts list.
+        """
         data = self.sim.expected()
-        with_elevations = {e["project"] for e in data["elevations"]}
+        with_elevations = {e["project"] for e in data["elevations"] if not e["isInRecycleBin"]}
         guid = next(p["id"] for p in data["projects"] if not p["isDeleted"] and p["id"] in with_elevations)
         self.sim.mutate("rename", project=guid, name="Tour Project")
+        if broken_elevation:
+            elevation = next(e["id"] for e in data["elevations"] if e["project"] == guid and not e["isInRecycleBin"])
+            self.sim.mutate("rename", elevation=elevation, name=broken_elevation)
+            self.sim.set_faults(corrupt={elevation: "sqlite"})
         runner = SyncRunner(self.env, self.backend)
         run = runner.start("manual", "everything", work.ALL_TYPES)
         runner.execute(run, work.everything(run))
-        self.assertEqual(run.state, "done", run.error_summary)
+        self.assertEqual(run.state, "partial" if broken_elevation else "done", run.error_summary)
         project = self.env["logikal.project"].search([("logikal_id", "=", guid)])
-        self.assertEqual((project.name, project.sync_state), ("Tour Project", "done"))
+        self.assertEqual(project.name, "Tour Project")
+        if broken_elevation:
+            self.assertNotEqual(project.sync_state, "done", "a project with a failed parts list is not complete")
+        else:
+            self.assertEqual(project.sync_state, "done")
         self.assertTrue(project.thumbnail)
         return project
 

@@ -105,3 +105,36 @@ tours.add("logikal_user_force_sync_done", {
         },
     ],
 });
+
+tours.add("logikal_user_parts_list_error", {
+    url: "/odoo",
+    steps: () => [
+        ...openProject("Tour Project"),
+        {
+            content: "The project shows one error",
+            trigger: '.o_form_view button[name=action_view_errors] .o_stat_value:contains("1")',
+        },
+        {
+            content: "Open the errors",
+            trigger: ".o_form_view button[name=action_view_errors]",
+            run: "click",
+        },
+        {
+            content: "Open the broken elevation",
+            trigger: '.o_kanban_view .o_kanban_record:contains("Broken Elevation")',
+            run: "click",
+        },
+        {
+            content: "A red banner says why the parts list could not be read",
+            trigger: '.o_form_view .alert-danger:contains("The parts list could not be read"):contains("SQLite")',
+        },
+        {
+            content: "The parse state says Error",
+            trigger: '.o_form_view div[name=parse_state] .badge:contains("Error")',
+        },
+        {
+            content: "The thumbnail is still shown",
+            trigger: ".o_form_view div[name=image_1920] img",
+        },
+    ],
+});
