@@ -41,6 +41,7 @@ class AdvisoryLocks:
         self.cr.execute(f"""
             SELECT 1 FROM pg_locks
              WHERE locktype = 'advisory' AND granted AND pid <> pg_backend_pid()
+               AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
                AND classid = %s::bigint::oid AND objid = ({_key_sql(key)})::bigint::oid AND objsubid = 2
         """, (namespace, key))
         return bool(self.cr.fetchone())

@@ -272,7 +272,7 @@ class Scheduler:
 
     def _help(self, backend):
         lead = self._wait_for_tree(backend)
-        if not lead or not self.units_left(lead):
+        if not lead or not self._claimable(lead):
             return
         run = self.runner(backend).start("cron", f"{lead.scope} (helper)", lead.plan["types"],
                                          values={"parent_id": lead.id, "plan": lead.plan})
@@ -311,6 +311,10 @@ class Scheduler:
                 return self.env["logikal.project"].browse(project_id)
             self.locks.unlock(locks.PROJECT, project_id)
         return None
+
+    def _claimable(self, lead):
+        """Whether a planned project is neither done nor being synced by another worker."""
+        return any(not self.locks.held_elsewhere(locks.PROJECT, pid) for pid in self._open_units(lead))
 
     def units_left(self, lead):
         return len(self._open_units(lead))

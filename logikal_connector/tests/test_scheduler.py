@@ -1,18 +1,27 @@
 """The smart scheduler: due ordering (time travel), master switch, Force Sync requests, budget and resume.
 
 Concurrency (two workers, two triggers at once) needs separate database connections with committed data:
-see test_scheduler_concurrency.py.
+see TestSchedulerConcurrency.
 """
 
+import threading
+import time
+import unittest
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from datetime import datetime, timedelta
+
+from unittest.mock import patch
 
 from freezegun import freeze_time
 
-from odoo.tests import tagged
+from odoo import SUPERUSER_ID, api
+from odoo.modules.registry import DummyRLock, Registry
+from odoo.tests import BaseCase, get_db_name, tagged
 from odoo.tools import mute_logger
 
 from ..services.scheduler import BUDGET_PARAM, Scheduler
-from .common import LogikalSimulatorCase
+from .common import PASSWORD, USERNAME, LogikalSimulatorCase, Simulator, generate_dataset
 
 T0 = datetime(2025, 6, 2, 8, 0, 0)
 SCHEDULER_LOGGER = "odoo.addons.logikal_connector.services.scheduler"
@@ -278,3 +287,133 @@ class TestSchedulerBudget(SchedulerCase):
         self.assertEqual(runs.state, "done")
         self.assertNotIn(project, runs.planned_project_ids)
         self.assertEqual(len(runs.project_ids), len(self.expected_projects_live()) - 1)
+
+
+@tagged("post_install", "-at_install")
+class TestSchedulerConcurrency(BaseCase):
+    """Real concurrency: committed data and one database connection per worker thread (cleaned up after).
+
+    Each worker calls the cron entry point `_cron_smart_sync()` exactly as ir.cron does (with commits).
+    """
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        if Simulator is None:
+            raise unittest.SkipTest("the LogiKal simulator (logikal_sim/) is not beside the addon")
+        cls.registry = Registry(get_db_name())
+
+    def setUp(self):
+        super().setUp()
+        self.sim = Simulator(generate_dataset("small"), username=USERNAME, password=PASSWORD, mode="observed",
+                             latency_scale=0.02)
+        self.sim.start()
+        self.addCleanup(self.sim.stop)
+        with self.env_cursor() as env:
+            self.backend_id = env["logikal.backend"].create({
+                "name": "Simulator (concurrency)", "url": self.sim.base_url, "username": USERNAME,
+                "password_input": PASSWORD, "read_timeout": 5, "parts_timeout": 5, "parallel_sessions": 2,
+            }).id
+            env["logikal.sync.config"].search([]).write({"last_sync": datetime.now()})
+        self.addCleanup(self.cleanup)
+
+    @contextmanager
+    def env_cursor(self):
+        with self.registry.cursor() as cr:
+            yield api.Environment(cr, SUPERUSER_ID, {})
+
+    def cleanup(self):
+        with self.env_cursor() as env:
+            domain = [("backend_id", "=", self.backend_id)]
+            env["logikal.sync.request"].search(domain).unlink()
+            env["logikal.sync.run"].search(domain).unlink()
+            for model in ("logikal.elevation", "logikal.phase", "logikal.project", "logikal.directory"):
+                env[model].with_context(active_test=False).search(domain).unlink()
+            env["logikal.backend"].browse(self.backend_id).unlink()
+            env["logikal.sync.config"].search([]).write(
+                {"last_sync": False, "last_attempt": False, "last_result": False, "last_message": False})
+
+    def worker(self, barrier, calls=40, join=False):
+        """A cron worker: calls the tick until nothing remains (as ir.cron does on partial progress).
+
+        `join`: start once a scheduled pass exists (as the second worker cron does when the lead wakes it).
+        """
+        reports = []
+        with self.env_cursor() as env:
+            barrier.wait(timeout=30)
+            for _poll in range(300 if join else 0):
+                env.cr.commit()
+                if self.runs(env):
+                    break
+                time.sleep(0.02)
+            for _call in range(calls):
+                done, remaining = env["logikal.sync.config"]._cron_smart_sync()
+                reports.append((done, remaining))
+                if not remaining:
+                    break
+                time.sleep(0.05)
+        return reports
+
+    def run_workers(self, count=2, join=False):
+        barrier = threading.Barrier(count)
+        # the test runner holds the registry lock; worker threads need a registry like HTTP threads do in
+        # Odoo's own test mode (Registry.enter_test_mode swaps in the same dummy lock)
+        with patch.object(Registry, "_lock", DummyRLock()), ThreadPoolExecutor(count) as pool:
+            futures = [pool.submit(self.worker, barrier, join=join and index > 0) for index in range(count)]
+            return [future.result(timeout=300) for future in futures]
+
+    def runs(self, env):
+        return env["logikal.sync.run"].search([("backend_id", "=", self.backend_id)], order="id")
+
+    def live_projects(self):
+        return {p["id"] for p in self.sim.expected()["projects"] if not p["isDeleted"]}
+
+    def test_two_workers_share_the_projects_within_two_sessions(self):
+        with self.env_cursor() as env:
+            env["logikal.sync.config"].search([]).write({"last_sync": False})
+        reports = self.run_workers(join=True)
+        counters = self.sim.counters()
+        with self.env_cursor() as env:
+            runs = self.runs(env)
+            lead = runs.filtered(lambda r: not r.parent_id)
+            helpers = runs - lead
+            self.assertEqual((len(lead), lead.trigger, lead.state), (1, "cron", "done"), (reports, lead.error_summary))
+            self.assertTrue(helpers.project_ids, f"the second worker synced no project: {reports}")
+            self.assertTrue(lead.project_ids, f"the lead synced no project: {reports}")
+            synced = [p.logikal_id for run in runs for p in run.project_ids]
+            self.assertEqual(sorted(synced), sorted(self.live_projects()), "every project synced exactly once")
+            self.assertEqual(counters["calls"]["GET /phases"], len(self.live_projects()))
+            self.assertEqual(counters["max_open_sessions"], 2)
+            self.assertEqual(counters["logins"], len(runs))
+            elevations = env["logikal.elevation"].with_context(active_test=False).search_count(
+                [("backend_id", "=", self.backend_id)])
+            self.assertEqual(elevations, len(self.sim.expected()["elevations"]) - 2)  # minus the deleted project's
+
+    def test_two_ticks_at_the_same_moment_make_one_pass(self):
+        with self.env_cursor() as env:
+            env["logikal.sync.config"].search([("object_type", "=", "directory")]).write({"last_sync": False})
+        self.run_workers()
+        with self.env_cursor() as env:
+            runs = self.runs(env)
+            self.assertEqual((len(runs), runs.trigger, runs.state, runs.plan["types"]),
+                             (1, "cron", "done", ["directory"]))
+        self.assertEqual(self.sim.counters()["logins"], 1)
+
+    def test_two_force_syncs_at_the_same_moment_make_one_run(self):
+        barrier = threading.Barrier(2)
+
+        def click():
+            with self.env_cursor() as env:
+                barrier.wait(timeout=30)
+                env["logikal.backend"].browse(self.backend_id).action_force_sync()
+
+        with patch.object(Registry, "_lock", DummyRLock()), ThreadPoolExecutor(2) as pool:
+            for future in [pool.submit(click) for _index in range(2)]:
+                future.result(timeout=60)
+        self.run_workers()
+        with self.env_cursor() as env:
+            runs = self.runs(env)
+            requests = env["logikal.sync.request"].search([("backend_id", "=", self.backend_id)])
+            self.assertEqual((len(runs), runs.trigger, runs.state), (1, "force", "done"), runs.mapped("error_summary"))
+            self.assertEqual((set(requests.mapped("state")), requests.run_id), ({"done"}, runs))
+        self.assertEqual(self.sim.counters()["logins"], 1)
