@@ -14,7 +14,9 @@ class ResConfigSettings(models.TransientModel):
 
     logikal_background_sync_enabled = fields.Boolean(
         "LogiKal background sync",
-        help="Off: the scheduler does no work on its own; Force Sync still works.",
+        help="On (the default for new installs: no parameter stored means on): the 5-minute tick syncs the "
+             "object types that are due. Off: no scheduled work at all (no run is recorded); Force Sync and "
+             "'Sync now' still work.",
     )
 
     @api.model
