@@ -328,6 +328,9 @@ def steady_tick(env, spec, backend, *, due):
         late = config_row.object_type in due
         config_row.last_sync = now - timedelta(minutes=config_row.sync_interval_minutes + 1) if late else now
     env.cr.commit()
+    # Real ticks are minutes apart; a pass started in the same second as the previous one stamped its
+    # directories would take them for "listed by this pass" (second-precision dates) and skip them.
+    time.sleep(1.1)
     Run = env["logikal.sync.run"]
     before = set(Run.search([]).ids)
     sim_reset(spec)
