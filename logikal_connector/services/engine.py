@@ -66,7 +66,7 @@ class SyncEngine:
     def _walk_directory(self, directory, result, with_projects):
         if directory.is_excluded:
             return
-        if result.listed_since and directory.last_sync_date and directory.last_sync_date >= result.listed_since:
+        if result.listed_since and directory.last_sync_date and directory.last_sync_date > result.listed_since:
             result.resumed = True  # not every listing is in hand: archive nothing from this walk
             for child in directory.child_ids.filtered("active"):
                 self._walk_directory(child, result, with_projects)
