@@ -24,14 +24,16 @@ import urllib.request
 import xmlrpc.client
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import devenv  # noqa: E402
+import devenv
 
 RUN_DIR = os.path.join(devenv.ROOT, ".run")
 DOC = os.path.join(devenv.ROOT, "docs", "reliability.md")
 SIM_USER, SIM_PASSWORD = "odoo-sync", "reliability-Pa55!"
 LATENCY_SCALE = 0.12  # a Force Sync of the "small" dataset then takes several seconds
-ODOO_TALLY = re.compile(r"reliability tally: faults injected (\d+), runs (\d+), records checked (\d+), "
-                        r"lost (\d+), duplicated (\d+)")
+ODOO_TALLY = re.compile(
+    r"reliability tally: faults injected (\d+), runs (\d+), records checked (\d+), "
+    r"lost (\d+), duplicated (\d+)"
+)
 BAD_LOG = re.compile(r" (ERROR|CRITICAL) |deadlock detected|could not serialize|Traceback")
 ODOO_RETRY = re.compile(r"odoo\.service\.model: (SERIALIZATION_FAILURE|DEADLOCK_DETECTED), \d+ tries left")
 CONFLICT = re.compile(r"could not serialize access|deadlock detected")
@@ -81,20 +83,48 @@ class Lab:
 
     # ------------------------------------------------------------------ processes
     def odoo_argv(self):
-        return [*self.db_args, f"--addons-path={devenv.odoo_addons_path(self.source)}",
-                f"--data-dir={self.data_dir}", "--without-demo=all"]
+        return [
+            *self.db_args,
+            f"--addons-path={devenv.odoo_addons_path(self.source)}",
+            f"--data-dir={self.data_dir}",
+            "--without-demo=all",
+        ]
 
     def install(self):
-        cmd = [self.python, "-m", "odoo", "-d", self.db, *self.odoo_argv(), "-i", "logikal_connector",
-               "--stop-after-init", "--log-level=warn", "--max-cron-threads=0"]
+        cmd = [
+            self.python,
+            "-m",
+            "odoo",
+            "-d",
+            self.db,
+            *self.odoo_argv(),
+            "-i",
+            "logikal_connector",
+            "--stop-after-init",
+            "--log-level=warn",
+            "--max-cron-threads=0",
+        ]
         result = subprocess.run(cmd, capture_output=True, text=True)
         if result.returncode != 0:
             raise SystemExit(f"installing the addon failed:\n{result.stdout[-3000:]}{result.stderr[-3000:]}")
 
     def start_simulator(self):
-        cmd = [self.python, os.path.join(devenv.ROOT, "logikal"), "simulator", "serve", "--dataset", "small",
-               "--port", str(self.sim_port), "--latency-scale", str(LATENCY_SCALE),
-               "--username", SIM_USER, "--password", SIM_PASSWORD]
+        cmd = [
+            self.python,
+            os.path.join(devenv.ROOT, "logikal"),
+            "simulator",
+            "serve",
+            "--dataset",
+            "small",
+            "--port",
+            str(self.sim_port),
+            "--latency-scale",
+            str(LATENCY_SCALE),
+            "--username",
+            SIM_USER,
+            "--password",
+            SIM_PASSWORD,
+        ]
         self.sim_proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         if not devenv.wait_for_port(self.sim_port, 30):
             raise SystemExit("the simulator did not start")
@@ -103,9 +133,21 @@ class Lab:
         port = devenv.free_port()
         log = os.path.join(RUN_DIR, f"{self.db}-{name}.log")
         self.logs.append(log)
-        cmd = [self.python, "-m", "odoo", "-d", self.db, f"--db-filter=^{self.db}$", *self.odoo_argv(),
-               "--http-interface=127.0.0.1", f"--http-port={port}", f"--max-cron-threads={workers}",
-               "--gevent-port=0", f"--logfile={log}", "--log-level=info"]
+        cmd = [
+            self.python,
+            "-m",
+            "odoo",
+            "-d",
+            self.db,
+            f"--db-filter=^{self.db}$",
+            *self.odoo_argv(),
+            "--http-interface=127.0.0.1",
+            f"--http-port={port}",
+            f"--max-cron-threads={workers}",
+            "--gevent-port=0",
+            f"--logfile={log}",
+            "--log-level=info",
+        ]
         proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         if not devenv.wait_for_port(port, 90):
             raise SystemExit(f"Odoo server {name} did not start (see {log})")
@@ -134,12 +176,16 @@ class Lab:
     def odoo(self, code):
         """Run `code` (sets `result`) in this database with Odoo's API; committed; returns `result`."""
         argv = ["-d", self.db, *self.odoo_argv(), "--log-level=warn"]
-        result = subprocess.run([self.python, "-c", SNIPPET_RUNNER, self.db, json.dumps(argv), code],
-                                capture_output=True, text=True, cwd=devenv.ROOT)
+        result = subprocess.run(
+            [self.python, "-c", SNIPPET_RUNNER, self.db, json.dumps(argv), code],
+            capture_output=True,
+            text=True,
+            cwd=devenv.ROOT,
+        )
         line = next((x for x in result.stdout.splitlines() if x.startswith("RESULT ")), None)
         if result.returncode != 0 or line is None:
             raise SystemExit(f"Odoo snippet failed:\n{code}\n{result.stderr[-3000:]}")
-        return json.loads(line[len("RESULT "):])
+        return json.loads(line[len("RESULT ") :])
 
     def sql(self, query):
         result = devenv.psql(query, dbname=self.db)
@@ -154,8 +200,9 @@ class Lab:
     def sim(self, path, body=None):
         url = f"http://127.0.0.1:{self.sim_port}/_sim/{path}"
         data = json.dumps(body).encode() if body is not None else None
-        request = urllib.request.Request(url, data=data, headers={"Content-Type": "application/json"},
-                                         method="POST" if data is not None else "GET")
+        request = urllib.request.Request(
+            url, data=data, headers={"Content-Type": "application/json"}, method="POST" if data is not None else "GET"
+        )
         with urllib.request.urlopen(request, timeout=10) as reply:
             return json.loads(reply.read() or b"null")
 
@@ -203,14 +250,18 @@ wanted, _ = snapshot(env, reference)
 lost, extra, wrong = compare(actual, wanted)
 result = {{"reference_state": run.state, "records": len(actual), "duplicates": [repr(k) for k in duplicates],
           "lost": [repr(k) for k in lost], "extra": [repr(k) for k in extra],
-          "wrong": {{repr(k): {{f: [repr(a), repr(b)] for f, (a, b) in v.items()}} for k, v in list(wrong.items())[:5]}},
+          "wrong": {{repr(k): {{f: [repr(a), repr(b)] for f, (a, b) in v.items()}}
+                    for k, v in list(wrong.items())[:5]}},
           "wrong_count": len(wrong)}}
 """
 
 UNIQUE_IDENTITIES = {
-    "logikal_directory": "backend_id, path", "logikal_project": "backend_id, logikal_id",
-    "logikal_phase": "project_id, logikal_id", "logikal_elevation": "phase_id, logikal_id",
-    "logikal_elevation_glass": "elevation_id, sequence", "logikal_elevation_bom_line": "elevation_id, kind, sequence",
+    "logikal_directory": "backend_id, path",
+    "logikal_project": "backend_id, logikal_id",
+    "logikal_phase": "project_id, logikal_id",
+    "logikal_elevation": "phase_id, logikal_id",
+    "logikal_elevation_glass": "elevation_id, sequence",
+    "logikal_elevation_bom_line": "elevation_id, kind, sequence",
 }
 
 
@@ -220,7 +271,9 @@ def kill_and_restart(lab, check, ids):
     live = sum(1 for e in lab.sim("expected")["elevations"] if not e["isInRecycleBin"])
     server, _port = lab.start_server("kill-1")
     lab.odoo(FORCE_SYNC.format(backend=ids["backend"]))
-    parts_done = f"SELECT count(*) FROM logikal_elevation WHERE parts_list_sha256 IS NOT NULL AND backend_id = {ids['backend']}"
+    parts_done = (
+        f"SELECT count(*) FROM logikal_elevation WHERE parts_list_sha256 IS NOT NULL AND backend_id = {ids['backend']}"
+    )
     midway = lab.wait_for(lambda: lab.scalar(parts_done) >= live // 3, 120, "a third of the parts lists")
     lab.stop_server(server, signal.SIGKILL)
     stored = lab.scalar(parts_done)
@@ -233,8 +286,11 @@ def kill_and_restart(lab, check, ids):
     # the wait is fast-forwarded by moving that heartbeat back instead of sleeping 5 minutes.
     lab.sql("UPDATE logikal_sync_run SET heartbeat = heartbeat - interval '6 minutes' WHERE state = 'running'")
     server, _port = lab.start_server("kill-2")
-    finished = lab.wait_for(lambda: not lab.scalar(
-        "SELECT count(*) FROM logikal_sync_request WHERE state IN ('queued', 'running')"), 150, "the request")
+    finished = lab.wait_for(
+        lambda: not lab.scalar("SELECT count(*) FROM logikal_sync_request WHERE state IN ('queued', 'running')"),
+        150,
+        "the request",
+    )
     lab.stop_server(server)
     check.expect(finished, "the next tick finished the Force Sync")
     dead_id = int(interrupted[0][0]) if interrupted else 0
@@ -249,8 +305,11 @@ def check_runs_after_kill(lab, check, dead_id):
     states = {int(r[0]): (r[1], int(r[2])) for r in runs}
     check.expect(states.get(dead_id, ("?",))[0] == "aborted", "the interrupted run is marked aborted", str(states))
     continued = [rid for rid, (state, origin) in states.items() if origin == dead_id]
-    check.expect(len(continued) == 1 and states[continued[0]][0] == "done",
-                 "one new run carried the work on and is done", str(states))
+    check.expect(
+        len(continued) == 1 and states[continued[0]][0] == "done",
+        "one new run carried the work on and is done",
+        str(states),
+    )
     requests = lab.sql("SELECT state, count(*) FROM logikal_sync_request GROUP BY state")
     check.expect(requests == [["done", "1"]], "the Force Sync request is done", str(requests))
 
@@ -258,8 +317,9 @@ def check_runs_after_kill(lab, check, dead_id):
 def check_identities(lab, check):
     duplicated = 0
     for table, columns in UNIQUE_IDENTITIES.items():
-        duplicated += lab.scalar(f"SELECT count(*) FROM (SELECT {columns} FROM {table} "
-                                 f"GROUP BY {columns} HAVING count(*) > 1) d")
+        duplicated += lab.scalar(
+            f"SELECT count(*) FROM (SELECT {columns} FROM {table} GROUP BY {columns} HAVING count(*) > 1) d"
+        )
     check.tally["duplicated"] += duplicated
     check.expect(duplicated == 0, "no LogiKal identity is stored twice (SQL, every table)", str(duplicated))
 
@@ -270,27 +330,41 @@ def check_against_fault_free(lab, check, ids):
     elevations = [e for e in expected["elevations"] if e["project"] not in deleted]
     live = [e for e in elevations if not e["isInRecycleBin"]]
     backend = ids["backend"]
-    counts = (lab.scalar(f"SELECT count(*) FROM logikal_directory WHERE backend_id = {backend} AND active"),
-              lab.scalar(f"SELECT count(*) FROM logikal_project WHERE backend_id = {backend}"),
-              lab.scalar(f"SELECT count(*) FROM logikal_elevation WHERE backend_id = {backend}"),
-              lab.scalar(f"SELECT count(*) FROM logikal_elevation WHERE backend_id = {backend} AND active "
-                         "AND parse_state = 'ok' AND parts_list_sha256 IS NOT NULL"))
+    counts = (
+        lab.scalar(f"SELECT count(*) FROM logikal_directory WHERE backend_id = {backend} AND active"),
+        lab.scalar(f"SELECT count(*) FROM logikal_project WHERE backend_id = {backend}"),
+        lab.scalar(f"SELECT count(*) FROM logikal_elevation WHERE backend_id = {backend}"),
+        lab.scalar(
+            f"SELECT count(*) FROM logikal_elevation WHERE backend_id = {backend} AND active "
+            "AND parse_state = 'ok' AND parts_list_sha256 IS NOT NULL"
+        ),
+    )
     wanted = (len(expected["directories"]), len(expected["projects"]), len(elevations), len(live))
-    check.expect(counts == wanted, "counts equal the simulator's dataset (directories, projects, elevations, "
-                 "parsed live elevations)", f"{counts} != {wanted}")
-    archived = lab.scalar(f"SELECT count(*) FROM logikal_project WHERE backend_id = {backend} AND NOT active "
-                          "AND NOT is_deleted") + lab.scalar(
-        f"SELECT count(*) FROM logikal_elevation WHERE backend_id = {backend} AND NOT active AND NOT in_recycle_bin")
+    check.expect(
+        counts == wanted,
+        "counts equal the simulator's dataset (directories, projects, elevations, parsed live elevations)",
+        f"{counts} != {wanted}",
+    )
+    archived = lab.scalar(
+        f"SELECT count(*) FROM logikal_project WHERE backend_id = {backend} AND NOT active AND NOT is_deleted"
+    ) + lab.scalar(
+        f"SELECT count(*) FROM logikal_elevation WHERE backend_id = {backend} AND NOT active AND NOT in_recycle_bin"
+    )
     check.expect(archived == 0, "nothing archived by mistake", str(archived))
     result = lab.odoo(COMPARE.format(**ids))
     check.tally["records"] += result["records"]
     check.tally["lost"] += len(result["lost"])
     check.tally["duplicated"] += len(result["duplicates"]) + len(result["extra"])
     check.tally["runs"] += 1
-    check.expect(result["reference_state"] == "done" and not result["lost"] and not result["extra"]
-                 and not result["duplicates"] and not result["wrong_count"],
-                 f"final data equal to a fault-free sync, {result['records']} records compared field by field",
-                 json.dumps({k: result[k] for k in ("lost", "extra", "duplicates", "wrong")})[:1500])
+    check.expect(
+        result["reference_state"] == "done"
+        and not result["lost"]
+        and not result["extra"]
+        and not result["duplicates"]
+        and not result["wrong_count"],
+        f"final data equal to a fault-free sync, {result['records']} records compared field by field",
+        json.dumps({k: result[k] for k in ("lost", "extra", "duplicates", "wrong")})[:1500],
+    )
 
 
 # ---------------------------------------------------------------------- scenario 2: two servers race
@@ -303,13 +377,16 @@ def rpc_force_sync(port, db, model, record_id, errors):
         uid = common.authenticate(db, "admin", "admin", {})
         models = xmlrpc.client.ServerProxy(f"http://127.0.0.1:{port}/xmlrpc/2/object", allow_none=True)
         models.execute_kw(db, uid, "admin", model, RPC_FORCE, [[record_id]])
-    except Exception as error:  # noqa: BLE001 - any error here is one a user would have seen
+    except Exception as error:  # any error here is one a user would have seen
         errors.append(f"{model} via :{port}: {str(error)[:300]}")
 
 
 def click_together(lab, ports, clicks, errors):
-    threads = [threading.Thread(target=rpc_force_sync, args=(port, lab.db, model, rid, errors))
-               for port in ports for model, rid in clicks]
+    threads = [
+        threading.Thread(target=rpc_force_sync, args=(port, lab.db, model, rid, errors))
+        for port in ports
+        for model, rid in clicks
+    ]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -322,20 +399,25 @@ def two_servers_race(lab, check, ids):
     expected = lab.sim("expected")
     for elevation in expected["elevations"][:12]:
         lab.sim("mutate", {"op": "touch", "elevation": elevation["id"]})
-    project = lab.scalar(f"SELECT id FROM logikal_project WHERE backend_id = {ids['backend']} AND active "
-                         "ORDER BY id LIMIT 1")
+    project = lab.scalar(
+        f"SELECT id FROM logikal_project WHERE backend_id = {ids['backend']} AND active ORDER BY id LIMIT 1"
+    )
     lab.sql(f"UPDATE logikal_backend SET parallel_sessions = 2 WHERE id = {ids['backend']}")
     lab.sql("DELETE FROM logikal_sync_run; DELETE FROM logikal_sync_request")
     lab.sim("counters/reset", {})
     leaked = lab.sim("counters")["open_sessions"]  # the killed worker never logged out
     (server_a, port_a), (server_b, port_b) = lab.start_server("race-a", 2), lab.start_server("race-b", 2)
     errors = []
-    clicks = click_together(lab, (port_a, port_b), [("logikal.backend", ids["backend"])] * 2
-                            + [("logikal.project", project)], errors)
+    clicks = click_together(
+        lab, (port_a, port_b), [("logikal.backend", ids["backend"])] * 2 + [("logikal.project", project)], errors
+    )
     lab.wait_for(lambda: lab.scalar("SELECT count(*) FROM logikal_sync_run WHERE state = 'running'"), 30, "a run")
     clicks += click_together(lab, (port_a, port_b), [("logikal.backend", ids["backend"])], errors)
-    finished = lab.wait_for(lambda: not lab.scalar(
-        "SELECT count(*) FROM logikal_sync_request WHERE state IN ('queued', 'running')"), 150, "the requests")
+    finished = lab.wait_for(
+        lambda: not lab.scalar("SELECT count(*) FROM logikal_sync_request WHERE state IN ('queued', 'running')"),
+        150,
+        "the requests",
+    )
     lab.stop_server(server_a)
     lab.stop_server(server_b)
     check.tally["faults"] += clicks
@@ -344,27 +426,36 @@ def two_servers_race(lab, check, ids):
     check_one_run_per_scope(lab, check)
     sim = lab.sim("counters")
     opened = sim["max_open_sessions"] - leaked
-    check.expect(opened <= 2, "never more LogiKal sessions at once than parallel_sessions (2)",
-                 f"{opened} (+{leaked} left open by the killed server)")
+    check.expect(
+        opened <= 2,
+        "never more LogiKal sessions at once than parallel_sessions (2)",
+        f"{opened} (+{leaked} left open by the killed server)",
+    )
     check_identities(lab, check)
     lab.sql(f"UPDATE logikal_backend SET parallel_sessions = 1 WHERE id = {ids['backend']}")
     check_against_fault_free(lab, check, ids)
 
 
 # ---------------------------------------------------------------------- scenario 3: SIGKILL mid-pass
-TICK_DUE = ("UPDATE ir_cron SET nextcall = now() at time zone 'UTC' WHERE id = (SELECT res_id FROM ir_model_data "
-            "WHERE module = 'logikal_connector' AND name = 'ir_cron_smart_sync')")  # the 5-minute tick is due
-PENDING = ("SELECT (SELECT count(*) FROM logikal_sync_run WHERE state = 'running') + "
-           "(SELECT count(*) FROM logikal_sync_request WHERE state IN ('queued', 'running'))")
+TICK_DUE = (
+    "UPDATE ir_cron SET nextcall = now() at time zone 'UTC' WHERE id = (SELECT res_id FROM ir_model_data "
+    "WHERE module = 'logikal_connector' AND name = 'ir_cron_smart_sync')"
+)  # the 5-minute tick is due
+PENDING = (
+    "SELECT (SELECT count(*) FROM logikal_sync_run WHERE state = 'running') + "
+    "(SELECT count(*) FROM logikal_sync_request WHERE state IN ('queued', 'running'))"
+)
 
 
 def scheduled_pass_kill(lab, check, ids):
     devenv.say("scenario 3: SIGKILL in the middle of a scheduled pass, restart, a Force Sync during the resumed tick")
     lab.sql(f"UPDATE logikal_backend SET active = false WHERE id = {ids['reference']}")
-    lab.sql("DELETE FROM logikal_sync_run; DELETE FROM logikal_sync_request; "
-            "UPDATE logikal_sync_config SET last_sync = NULL, last_attempt = NULL, last_result = NULL; "
-            "UPDATE ir_config_parameter SET value = 'True' WHERE key = 'logikal_connector.background_sync_enabled'; "
-            + TICK_DUE)
+    lab.sql(
+        "DELETE FROM logikal_sync_run; DELETE FROM logikal_sync_request; "
+        "UPDATE logikal_sync_config SET last_sync = NULL, last_attempt = NULL, last_result = NULL; "
+        "UPDATE ir_config_parameter SET value = 'True' WHERE key = 'logikal_connector.background_sync_enabled'; "
+        + TICK_DUE
+    )
     live = [e for e in lab.sim("expected")["elevations"] if not e["isInRecycleBin"]]
     for elevation in live:
         lab.sim("mutate", {"op": "touch", "elevation": elevation["id"]})
@@ -381,17 +472,22 @@ def scheduled_pass_kill(lab, check, ids):
     check.expect(len(dead) == 1, "the scheduled pass was left running by the dead worker", str(dead))
     lab.sql("UPDATE logikal_sync_run SET heartbeat = heartbeat - interval '6 minutes' WHERE state = 'running'")
     server, port = lab.start_server("pass-2")
-    lab.wait_for(lambda: lab.scalar("SELECT count(*) FROM logikal_sync_run WHERE resumed_from_id IS NOT NULL"),
-                 60, "the resumed pass")
-    project = lab.scalar(f"SELECT id FROM logikal_project WHERE backend_id = {ids['backend']} AND active "
-                         "ORDER BY id DESC LIMIT 1")
+    lab.wait_for(
+        lambda: lab.scalar("SELECT count(*) FROM logikal_sync_run WHERE resumed_from_id IS NOT NULL"),
+        60,
+        "the resumed pass",
+    )
+    project = lab.scalar(
+        f"SELECT id FROM logikal_project WHERE backend_id = {ids['backend']} AND active ORDER BY id DESC LIMIT 1"
+    )
     errors = []
     clicks = click_together(lab, (port,), [("logikal.project", project)] * 2, errors)
     check.tally["faults"] += clicks
     finished = lab.wait_for(lambda: not lab.scalar(PENDING), 150, "the pass and the Force Sync")
     lab.stop_server(server)
-    check.expect(finished and not errors, "the resumed pass and the Force Sync clicked during it finished",
-                 "; ".join(errors))
+    check.expect(
+        finished and not errors, "the resumed pass and the Force Sync clicked during it finished", "; ".join(errors)
+    )
     check_pass_runs(lab, check, int(dead[0][0]) if dead else 0)
     check_identities(lab, check)
     check_against_fault_free(lab, check, ids)
@@ -405,21 +501,28 @@ def check_pass_runs(lab, check, dead_id):
     continued = [v for v in states.values() if v[2] == dead_id]
     check.expect(len(continued) == 1 and continued[0][1] == "done", "one run continued the pass to done", str(states))
     forced = [v for v in states.values() if v[0] == "force"]
-    check.expect(1 <= len(forced) <= 2 and all(v[1] == "done" for v in forced),
-                 "the double-clicked Force Sync ran (coalesced, or queued behind the run it met) and is done",
-                 str(states))
+    check.expect(
+        1 <= len(forced) <= 2 and all(v[1] == "done" for v in forced),
+        "the double-clicked Force Sync ran (coalesced, or queued behind the run it met) and is done",
+        str(states),
+    )
     check_one_run_per_scope(lab, check, count=False, killed=dead_id)
-    configs = lab.sql("SELECT object_type, coalesce(last_result, '-') FROM logikal_sync_config "
-                      "WHERE last_sync IS NULL OR last_result <> 'done' ORDER BY id")
+    configs = lab.sql(
+        "SELECT object_type, coalesce(last_result, '-') FROM logikal_sync_config "
+        "WHERE last_sync IS NULL OR last_result <> 'done' ORDER BY id"
+    )
     check.expect(not configs, "every object type is stamped done", str(configs))
 
 
 def check_one_run_per_scope(lab, check, count=True, killed=None):
-    runs = lab.sql("SELECT id, scope, state, start_date, coalesce(end_date, now() at time zone 'UTC') "
-                   "FROM logikal_sync_run WHERE backend_id = (SELECT min(id) FROM logikal_backend) ORDER BY id")
+    runs = lab.sql(
+        "SELECT id, scope, state, start_date, coalesce(end_date, now() at time zone 'UTC') "
+        "FROM logikal_sync_run WHERE backend_id = (SELECT min(id) FROM logikal_backend) ORDER BY id"
+    )
     check.tally["runs"] += len(runs) if count else 0
-    overlapping = [(a[0], b[0]) for i, a in enumerate(runs) for b in runs[i + 1:]
-                   if a[1] == b[1] and a[3] < b[4] and b[3] < a[4]]
+    overlapping = [
+        (a[0], b[0]) for i, a in enumerate(runs) for b in runs[i + 1 :] if a[1] == b[1] and a[3] < b[4] and b[3] < a[4]
+    ]
     check.expect(not overlapping, f"one run per scope at a time ({len(runs)} runs)", str(overlapping))
     failed = [r for r in runs if r[2] != "done" and not (r[2] == "aborted" and int(r[0]) == killed)]
     check.expect(not failed, "every run ended done (but the one killed)", str(failed))
@@ -440,8 +543,10 @@ def check_logs(lab, check):
             else:
                 bad.append(entry[:400])
     check.tally["conflicts"] = refused
-    devenv.say(f"  statements refused for a concurrent update: {refused}; sync runs that resumed after one: "
-               f"{recovered}; user requests Odoo retried after one: {retried}")
+    devenv.say(
+        f"  statements refused for a concurrent update: {refused}; sync runs that resumed after one: "
+        f"{recovered}; user requests Odoo retried after one: {retried}"
+    )
     check.expect(refused == recovered + retried, "every concurrent-update conflict was resumed or retried")
     check.expect(not bad, "no other ERROR or Traceback in the server logs", "\n".join(bad[:10]))
 
@@ -464,7 +569,11 @@ def odoo_suite_tally(path):
         return None
     with open(path, errors="replace") as handle:
         found = ODOO_TALLY.findall(handle.read())
-    return dict(zip(("faults", "runs", "records", "lost", "duplicated"), map(int, found[-1]))) if found else None
+    return (
+        dict(zip(("faults", "runs", "records", "lost", "duplicated"), map(int, found[-1]), strict=True))
+        if found
+        else None
+    )
 
 
 def write_doc(check, odoo_tally, seconds):
@@ -472,11 +581,20 @@ def write_doc(check, odoo_tally, seconds):
     rows = [("End-to-end (`make reliability`)", end_to_end)]
     if odoo_tally:
         rows.insert(0, ("Odoo fault suite (`tests/test_reliability.py`)", odoo_tally))
-    table = "\n".join(f"| {label} | {t['faults']} | {t['runs']} | {t['records']} | {t['lost']} | {t['duplicated']} |"
-                      for label, t in rows)
+    table = "\n".join(
+        f"| {label} | {t['faults']} | {t['runs']} | {t['records']} | {t['lost']} | {t['duplicated']} |"
+        for label, t in rows
+    )
     with open(DOC, "w") as handle:
-        handle.write(DOC_TEMPLATE.format(table=table, checks=check.passed, failed=len(check.failed),
-                                         seconds=seconds, date=time.strftime("%Y-%m-%d")))
+        handle.write(
+            DOC_TEMPLATE.format(
+                table=table,
+                checks=check.passed,
+                failed=len(check.failed),
+                seconds=seconds,
+                date=time.strftime("%Y-%m-%d"),
+            )
+        )
 
 
 DOC_TEMPLATE = """# Reliability under faults, crashes and bad input
@@ -550,8 +668,10 @@ def main(argv=None):
 
 def report(check, odoo_tally, seconds):
     t = check.tally
-    devenv.say(f"tally: faults injected {t['faults']}, runs {t['runs']}, records checked {t['records']}, "
-               f"lost {t['lost']}, duplicated {t['duplicated']} ({seconds:.0f} s)")
+    devenv.say(
+        f"tally: faults injected {t['faults']}, runs {t['runs']}, records checked {t['records']}, "
+        f"lost {t['lost']}, duplicated {t['duplicated']} ({seconds:.0f} s)"
+    )
     write_doc(check, odoo_tally, seconds)
     if check.failed:
         devenv.say(f"reliability FAILED ({len(check.failed)} of {check.passed + len(check.failed)} checks)")

@@ -31,10 +31,25 @@ CLIENT_LOGGER = "odoo.addons.logikal_connector.logikal.client"
 # bookkeeping that legitimately differs between two syncs of the same data: compared as "set or not"
 WHEN_FIELDS = {"next_retry_date", "deleted_date", "parse_date"}
 # never compared: Odoo's own columns, who/when of the sync, and the backend the records belong to
-SKIPPED_FIELDS = {"id", "create_uid", "create_date", "write_uid", "write_date", "backend_id", "company_id",
-                  "last_sync_date", "sync_state"}
-SNAPSHOT_MODELS = ("logikal.directory", "logikal.project", "logikal.phase", "logikal.elevation",
-                   "logikal.elevation.glass", "logikal.elevation.bom.line")
+SKIPPED_FIELDS = {
+    "id",
+    "create_uid",
+    "create_date",
+    "write_uid",
+    "write_date",
+    "backend_id",
+    "company_id",
+    "last_sync_date",
+    "sync_state",
+}
+SNAPSHOT_MODELS = (
+    "logikal.directory",
+    "logikal.project",
+    "logikal.phase",
+    "logikal.elevation",
+    "logikal.elevation.glass",
+    "logikal.elevation.bom.line",
+)
 TALLY = Counter()
 
 
@@ -68,8 +83,11 @@ def _value(record, name, field):
 
 
 def _compared_fields(model):
-    return {name: field for name, field in model._fields.items()
-            if field.store and field.type not in ("one2many", "many2many") and name not in SKIPPED_FIELDS}
+    return {
+        name: field
+        for name, field in model._fields.items()
+        if field.store and field.type not in ("one2many", "many2many") and name not in SKIPPED_FIELDS
+    }
 
 
 def snapshot(env, backend):
@@ -78,8 +96,11 @@ def snapshot(env, backend):
     for model_name in SNAPSHOT_MODELS:
         model = env[model_name].with_context(active_test=False)
         compared = _compared_fields(model)
-        domain = [("backend_id", "=", backend.id)] if "backend_id" in model._fields else [
-            ("elevation_id.backend_id", "=", backend.id)]
+        domain = (
+            [("backend_id", "=", backend.id)]
+            if "backend_id" in model._fields
+            else [("elevation_id.backend_id", "=", backend.id)]
+        )
         for record in model.search(domain):
             key = identity(record)
             if key in records:
@@ -106,9 +127,11 @@ class TestReliability(LogikalSimulatorCase):
 
     @classmethod
     def tearDownClass(cls):
-        _logger.info("reliability tally: faults injected %(faults)s, runs %(runs)s, records checked %(records)s, "
-                     "lost %(lost)s, duplicated %(duplicated)s", {k: TALLY[k] for k in
-                                                                 ("faults", "runs", "records", "lost", "duplicated")})
+        _logger.info(
+            "reliability tally: faults injected %(faults)s, runs %(runs)s, records checked %(records)s, "
+            "lost %(lost)s, duplicated %(duplicated)s",
+            {k: TALLY[k] for k in ("faults", "runs", "records", "lost", "duplicated")},
+        )
         super().tearDownClass()
 
     # ------------------------------------------------------------------ helpers
@@ -129,8 +152,9 @@ class TestReliability(LogikalSimulatorCase):
     def fault_free_snapshot(self):
         """Sync the simulator's current dataset, without faults, into a fresh backend and snapshot it."""
         self.sim.set_faults()
-        reference = self.backend.copy({"name": "Fault-free reference", "password_input": PASSWORD,
-                                       "url": self.sim.base_url, "username": USERNAME})
+        reference = self.backend.copy(
+            {"name": "Fault-free reference", "password_input": PASSWORD, "url": self.sim.base_url, "username": USERNAME}
+        )
         runner = SyncRunner(self.env, reference)
         run = runner.start("manual", "everything", work.ALL_TYPES)
         runner.execute(run, work.everything(run))
@@ -209,8 +233,10 @@ class TestReliability(LogikalSimulatorCase):
         self.assertEqual(run.state, "partial")
         self.assertEqual((hung, len(elevations)), (touched, touched), "each due parts list tried once, timed out")
         self.assertLess(seconds, hung * 0.5 + 4, "each hang costs one per-call timeout, not the 5 s hang")
-        self.assertTrue(all(e.next_retry_date and "no answer within 0.5s" in e.sync_error for e in elevations),
-                        elevations.mapped("sync_error"))
+        self.assertTrue(
+            all(e.next_retry_date and "no answer within 0.5s" in e.sync_error for e in elevations),
+            elevations.mapped("sync_error"),
+        )
         self.assertEqual(run.thumbnail_downloads, touched, "the thumbnails of the same elevations kept coming")
         self.sim.set_faults()
         self.sim.reset_counters()
@@ -266,7 +292,9 @@ class TestReliability(LogikalSimulatorCase):
         self.sim.set_faults(locked=[locked])
         run = self.sync()
         record = self.project(locked)
-        self.assertEqual((run.state, record.sync_state, record.phase_ids), ("partial", "failed", self.env["logikal.phase"]))
+        self.assertEqual(
+            (run.state, record.sync_state, record.phase_ids), ("partial", "failed", self.env["logikal.phase"])
+        )
         self.assertIn("locked", record.sync_error)
         siblings = self.projects().filtered(lambda p: p.active and p.logikal_id != locked)
         self.assertEqual(len(siblings), len(projects) - 1)
@@ -289,13 +317,13 @@ class TestReliability(LogikalSimulatorCase):
         for data in targets:
             self.sim.mutate("touch", elevation=data["id"])
         self.sim.mutate("touch", elevation=self.live_elevations()[5]["id"])
-        self.sim.set_faults(corrupt={e["id"]: kind for e, kind in zip(targets, kinds)})
+        self.sim.set_faults(corrupt={e["id"]: kind for e, kind in zip(targets, kinds, strict=True)})
         self.sim.reset_counters()
         run = self.sync()
         self.assertEqual(run.state, "partial")
         self.assertEqual(self.sim.counters()["parts_downloads"], 5, "the run went on past the bad files")
         self.assertEqual(run.parts_list_updated, 1, "the healthy touched elevation got its new file")
-        for data, kind in zip(targets, kinds):
+        for data, kind in zip(targets, kinds, strict=True):
             record = self.elevation(data["id"])
             self.assertEqual(self.elevation_parts(data["id"]), before[data["id"]], f"{kind}: previous data kept")
             self.assertIn(EXPECTED_ERRORS[kind], record.sync_error or "", kind)
@@ -307,20 +335,26 @@ class TestReliability(LogikalSimulatorCase):
 
     def elevation_parts(self, guid):
         record = self.elevation(guid)
-        return (record.parts_list_sha256, record.system_name, record.parts_width, len(record.bom_line_ids),
-                len(record.glass_line_ids))
+        return (
+            record.parts_list_sha256,
+            record.system_name,
+            record.parts_width,
+            len(record.bom_line_ids),
+            len(record.glass_line_ids),
+        )
 
     @mute_logger(STORE_LOGGER, CLIENT_LOGGER)
     def test_corrupt_files_on_first_sync_leave_no_half_data(self):
         targets = self.live_elevations()[:4]
         kinds = ("base64", "sqlite", "json", "oversize")
-        self.sim.set_faults(corrupt={e["id"]: kind for e, kind in zip(targets, kinds)})
+        self.sim.set_faults(corrupt={e["id"]: kind for e, kind in zip(targets, kinds, strict=True)})
         run = self.sync()
         self.assertEqual((run.state, run.parts_list_created), ("partial", len(self.live_elevations()) - 4))
         for data in targets:
             record = self.elevation(data["id"])
-            self.assertEqual((record.parts_list_sha256, record.bom_line_ids.ids, record.system_name),
-                             (False, [], False))
+            self.assertEqual(
+                (record.parts_list_sha256, record.bom_line_ids.ids, record.system_name), (False, [], False)
+            )
             self.assertTrue(record.sync_error and record.next_retry_date)
         self.sim.set_faults()
         self.later()
@@ -351,8 +385,10 @@ class TestReliability(LogikalSimulatorCase):
 
         outcome = runner.execute(run, conflicting_unit)
         self.assertEqual((outcome.state, run.state, run.error_summary), ("running", "running", False))
-        self.assertFalse(self.models("logikal.directory").search([("backend_id", "=", self.backend.id)]),
-                         "the unit in flight was rolled back")
+        self.assertFalse(
+            self.models("logikal.directory").search([("backend_id", "=", self.backend.id)]),
+            "the unit in flight was rolled back",
+        )
         self.sync(run=run)
         self.assertEqual(run.state, "done", run.error_summary)
         TALLY["runs"] += 1
