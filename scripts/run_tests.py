@@ -128,6 +128,8 @@ def _judge_odoo_log(lines):
     failed = int(result.group(1)) + int(result.group(2)) if result else 0
     if result is None and not any(tests.values()):
         problems.append("no Odoo test ran (install failed?)")
+    elif result is None:
+        problems.append("the Odoo suite did not finish (no odoo.tests.result line: killed or hung?)")
     ok = not failed and not problems
     for problem in problems[:20]:
         devenv.say(f"  problem: {problem}")
