@@ -141,8 +141,6 @@ def test_project_from_the_real_record():
         ({"id": None}, "id"),
         ({"id": "not-a-guid"}, "id"),
         ({"name": 42}, "name"),
-        ({"createdDate": -5}, "createdDate"),
-        ({"changedDate": "yesterday"}, "changedDate"),
         ({"isDeleted": "no"}, "isDeleted"),
     ],
 )
@@ -150,6 +148,12 @@ def test_malformed_project_names_the_field(change, field):
     with pytest.raises(LogikalProtocolError) as caught:
         Project.from_api({**REAL_PROJECT, **change})
     assert repr(field) in str(caught.value)
+
+
+@pytest.mark.parametrize("odd", [-5, "yesterday", 10**13 * 1000, float("nan")])
+def test_impossible_dates_are_kept_as_no_date(odd):
+    project = Project.from_api({**REAL_PROJECT, "createdDate": odd, "changedDate": odd})
+    assert (project.created_date, project.changed_date, project.name) == (None, None, "DOS22309")
 
 
 def test_null_guid_default_phase_is_a_real_phase():

@@ -4,12 +4,15 @@ Every `from_api` strips strings, normalises GUIDs (lower case, hyphenated, no br
 to tz-aware UTC datetimes. A payload of the wrong shape raises LogikalProtocolError naming the field.
 """
 
+import logging
 import math
 import re
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
 from .exceptions import LogikalProtocolError
+
+_logger = logging.getLogger(__name__)
 
 NULL_GUID = "00000000-0000-0000-0000-000000000000"
 
@@ -96,10 +99,13 @@ def _guid(payload, key, what, *, required=False):
 
 
 def _date(payload, key, what):
+    """An impossible date (negative, beyond 2200, not a number) is kept as "no date" rather than failing the
+    whole listing it arrived in: one odd record must not hide its siblings (or get them archived)."""
     try:
         return epoch_to_utc(payload.get(key))
     except ValueError as exc:
-        raise _bad_field(what, key, str(exc)) from None
+        _logger.info("LogiKal %s field %r ignored: %s", what, key, exc)
+        return None
 
 
 def _flag(payload, key, what):

@@ -189,18 +189,19 @@ class TestHostileLogikalData(LogikalSimulatorCase):
         self.assertEqual(sorted(directories.mapped("path")), sorted(d["path"] for d in self.data["directories"]))
         self.assertEqual(len(self.projects()), len(self.data["projects"]))
 
-    @mute_logger("odoo.addons.logikal_connector.services.store")
-    def test_impossible_date_fails_its_listing_loudly_and_archives_nothing(self):
-        """A negative epoch is refused (records.epoch_to_utc): the listing that carries it is reported with
-        the field name, and nothing already stored from that directory is archived."""
+    def test_impossible_date_is_stored_as_no_date_and_siblings_sync(self):
+        """A negative epoch (records.epoch_to_utc refuses it) becomes "no date": the project and all its
+        siblings land, nothing is archived."""
         self.run_sync()
         directory = self.data["projects"][0]["directory"]
         in_directory = self.projects().filtered(lambda p: p.directory_id.path == directory)
-        self.sim.mutate("add_project", directory=directory, name="Negative", elevations=1, createdDate=-5)
+        added = self.sim.mutate("add_project", directory=directory, name="Negative", elevations=1, createdDate=-5)
         run = self.run_sync()
-        self.assertEqual(run.state, "partial")
-        self.assertIn("project field 'createdDate': negative epoch: -5", run.error_summary)
+        self.assertEqual(run.state, "done", run.error_summary)
+        odd = self.project(added["id"])
+        self.assertEqual((odd.name, odd.logikal_created_date, odd.active), ("Negative", False, True))
         self.assertTrue(all(in_directory.mapped("active")))
+        self.assertEqual(len(odd.elevation_ids), 1)
 
 
 @tagged("post_install", "-at_install")
