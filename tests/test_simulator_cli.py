@@ -60,9 +60,9 @@ def test_logikal_script_serves_until_ctrl_c():
         base_url = first_line.split()[-1]
         assert base_url.startswith("http://127.0.0.1:") and base_url.endswith("/api/v3")
         credentials = {"username": "u1", "password": "p1", "erp": True}
-        login = requests.post(base_url + "/auth", json=credentials, timeout=5)
+        login = requests.post(base_url + "/auth", json=credentials, timeout=30)
         assert login.status_code == 200
     finally:
         proc.send_signal(signal.SIGINT)
-        _out, err = proc.communicate(timeout=10)
+        _out, err = proc.communicate(timeout=30)
     assert proc.returncode == 0 and "Traceback" not in err
