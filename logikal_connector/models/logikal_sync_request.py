@@ -45,7 +45,10 @@ class LogikalSyncRequest(models.Model):
         probe = self.new(dict(values, scope=scope))
         pending = self.sudo().search([("key", "=", probe.key), ("state", "in", ("queued", "running"))], limit=1)
         request = pending.filtered(lambda r: r.state == "queued") or self.sudo().create(dict(values, scope=scope))
-        request._target().sudo().write({"sync_state": "queued"})
+        target = request._target().sudo()
+        if target and target.sync_state not in ("queued", "running"):
+            # a running target is being written by the cron: leave its row alone (no conflict for the user)
+            target.write({"sync_state": "queued"})
         self.env.ref("logikal_connector.ir_cron_smart_sync").sudo()._trigger()
         return request
 
