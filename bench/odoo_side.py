@@ -83,7 +83,7 @@ class Clock:
 
 
 CLOCK = Clock()
-STORE_STEPS = ("directories", "projects", "phases", "elevations", "store_thumbnail", "store_parts_list")
+STORE_STEPS = ("directories", "projects", "phases", "elevations", "store_thumbnails", "store_parts_lists")
 
 
 def instrument():
@@ -93,7 +93,8 @@ def instrument():
 
     store_class = store_module.RecordStore
     for name in STORE_STEPS:
-        setattr(store_class, name, CLOCK.timed(name, getattr(store_class, name)))
+        if hasattr(store_class, name):
+            setattr(store_class, name, CLOCK.timed(name, getattr(store_class, name)))
     store_module.parse_parts_list = CLOCK.timed("parse", store_module.parse_parts_list)
     base = runner_module.CallStats
 
@@ -459,9 +460,20 @@ def main(argv):
     odoo_args = argv[argv.index("--") + 1 :]
     registry = open_registry(odoo_args)
     instrument()
+    profile_path = os.environ.get("LOGIKAL_BENCH_PROFILE")
+    profiler = None
+    if profile_path:
+        import cProfile
+
+        profiler = cProfile.Profile()
     with registry.cursor() as cr:
         env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
+        if profiler:
+            profiler.enable()
         result = SCENARIOS[scenario](env, spec)
+        if profiler:
+            profiler.disable()
+            profiler.dump_stats(f"{profile_path}.{scenario}.{os.getpid()}")
     print("RESULT " + json.dumps(result, default=str), flush=True)
     return 0
 

@@ -93,6 +93,8 @@ class Bench:
         ]
         self.env = dict(os.environ, PYTHONUNBUFFERED="1")
         self.env[PASSWORD_VARIABLE] = secrets.token_urlsafe(18)
+        if args.profile:
+            self.env["LOGIKAL_BENCH_PROFILE"] = os.path.abspath(args.profile)
         os.makedirs(os.path.dirname(self.log_path), exist_ok=True)
         self.problems = []
 
@@ -153,6 +155,8 @@ class Bench:
         s1 = {"dataset": "s1", "latency_scale": args.latency_scale, "warm": True}
         scale_spec = {"dataset": "scale", "projects": args.projects, "latency_scale": 0.0}
         memory_spec = dict(scale_spec, projects=args.memory_projects)
+        if args.only_s4:
+            return {"scale_small": self.repeat(f"S4 ({args.projects} projects)", dict(scale_spec), "scale_memory", args.reps)}
         observed = self.repeat("S1+S3 (observed)", dict(s1, mode="observed"), "force_project", args.reps)
         if args.only_s1:
             return {"observed": observed}
@@ -424,6 +428,16 @@ def print_s1_only(raw, args, total):
     return 0
 
 
+def print_s4_only(raw, args, total):
+    summary = scale_summary(raw["scale_small"], args.projects)
+    print(f"\nS4 at {args.projects} projects, {args.reps} repetitions, medians")
+    for scenario, metric, value in scale_rows(f"S4 {args.projects} proj", summary):
+        print(f"{scenario:<12} {metric:<62}  {value}")
+    print(f"per repetition ms/elevation: {[round(1000 * r['sync']['odoo_seconds'] / max(r['sync']['data']['elevations'], 1), 2) for r in raw['scale_small']]}")
+    print(f"total {total:.0f} s")
+    return 0
+
+
 def machine_info():
     with open("/proc/meminfo") as handle:
         mem_kb = int(next(line for line in handle if line.startswith("MemTotal")).split()[1])
@@ -504,6 +518,16 @@ def parse_args(argv):
     parser.add_argument("--memory-reps", type=int, default=3, help="S4 repetitions at --memory-projects")
     parser.add_argument("--no-write", action="store_true", help="print only; keep results.json and RESULTS.md")
     parser.add_argument(
+        "--only-s4",
+        action="store_true",
+        help="S4 only at --projects (e.g. --projects 20), --reps times, printed, nothing written",
+    )
+    parser.add_argument(
+        "--profile",
+        metavar="PATH",
+        help="cProfile each Odoo-side repetition into PATH.<scenario>.<pid> (pstats format)",
+    )
+    parser.add_argument(
         "--only-s1", action="store_true", help="S1 and S3 only, printed, nothing written (e.g. with --latency-scale 1)"
     )
     return parser.parse_args(argv)
@@ -522,6 +546,8 @@ def main(argv=None):
     total = time.monotonic() - started
     if args.only_s1:
         return print_s1_only(raw, args, total)
+    if args.only_s4:
+        return print_s4_only(raw, args, total)
     summary = summarise(raw, args)
     machine = machine_info()
     summary.update({"machine": machine, "total_seconds": total, "problems": bench.problems})

@@ -271,7 +271,26 @@ def _declared_size(data):
 
 @contextmanager
 def _readonly_database(data):
-    """A read-only, immutable connection to a private copy of `data`; the copy's directory always goes."""
+    """A read-only connection to a private copy of `data`: in memory when sqlite3 can deserialize (3.11+).
+
+    A WAL-mode file (header bytes 18-19 = 2) cannot be opened from memory; it goes through a temporary file.
+    """
+    if not hasattr(sqlite3.Connection, "deserialize") or data[18:20] != b"\x01\x01":
+        with _readonly_file_database(data) as connection:
+            yield connection
+        return
+    connection = sqlite3.connect(":memory:", isolation_level=None, check_same_thread=False)
+    try:
+        connection.deserialize(data)
+        _harden(connection)
+        yield connection
+    finally:
+        connection.close()
+
+
+@contextmanager
+def _readonly_file_database(data):
+    """A read-only, immutable connection to a private temporary file; the file's directory always goes."""
     with tempfile.TemporaryDirectory(prefix="logikal-parts-") as directory:
         path = os.path.join(directory, "parts.sqlite")
         with open(path, "wb") as handle:

@@ -44,8 +44,10 @@ class LogikalElevation(models.Model):
     logikal_created_date = fields.Datetime("Created in LogiKal", readonly=True)
     logikal_changed_date = fields.Datetime("Changed in LogiKal", readonly=True)
 
-    image_1920 = fields.Image("Thumbnail", max_width=1920, max_height=1920, readonly=True)
-    image_128 = fields.Image("Small thumbnail", related="image_1920", max_width=128, max_height=128, store=True)
+    # LogiKal thumbnails are at most 300 px: kept as downloaded (no re-encoding), one attachment each;
+    # the small one is resized on read only.
+    image_1920 = fields.Image("Thumbnail", readonly=True)
+    image_128 = fields.Image("Small thumbnail", related="image_1920", max_width=128, max_height=128)
     thumbnail_version = fields.Char(readonly=True, copy=False, help="Version the thumbnail was fetched for.")
 
     parts_list_file = fields.Binary("Parts list (SQLite)", attachment=True, readonly=True, copy=False)

@@ -11,10 +11,14 @@ from odoo import fields
 
 from ..logikal import LogikalConflict, LogikalError, LogikalNavigationError, LogikalNotFound
 from ..logikal.prefetch import Prefetcher
+from .store import version_key
 
 _logger = logging.getLogger(__name__)
 
 SESSION_ERRORS = (LogikalNavigationError,)
+THUMBNAIL, PARTS_LIST = "thumbnail", "parts_list"
+BATCH_BYTES = 64 * 1024 * 1024  # parts lists held before a batch is written, whatever the phase's size
+HEARTBEAT_SECONDS = 5.0  # a run's heartbeat is written at most this often (stale runs are minutes old)
 
 
 class BudgetExhausted(Exception):
@@ -33,12 +37,16 @@ class SyncEngine:
         self.thumbnails = 0
         self.parts_lists = 0
         self._downloads = None
+        self._last_beat = None
 
     def checkpoint(self):
         """Commit the unit just done (cron path only) and stop when the budget is spent."""
-        self._heartbeat()
+        now = time.monotonic()
+        if self._last_beat is None or now - self._last_beat >= HEARTBEAT_SECONDS:
+            self._heartbeat()
+            self._last_beat = now
         self._commit()
-        if self.deadline is not None and time.monotonic() >= self.deadline:
+        if self._out_of_time():
             raise BudgetExhausted()
 
     # ------------------------------------------------------------------ directories
@@ -123,12 +131,9 @@ class SyncEngine:
             self.store.record_failure(project, "elevation", f"elevations of phase {phase.name}: {error}")
             return False
         records = self.store.elevations(phase, listed)
-        self.checkpoint()
         pairs = [(records[e.id], e) for e in listed]
-        address = (path, project.logikal_id, phase.logikal_id)
-        complete = self._fetch_thumbnails(address, pairs, force)
-        if parts:
-            complete &= self._fetch_parts_lists(address, pairs, force)
+        complete = self._fetch_files((path, project.logikal_id, phase.logikal_id), pairs, force, parts=parts)
+        self.checkpoint()
         return complete
 
     def _due(self, record, force):
@@ -137,29 +142,31 @@ class SyncEngine:
     def _parked(self, record):
         return record.sync_attempts >= self.backend.max_attempts
 
-    def _prefetcher(self, download, pairs):
-        """Downloads the next file of `pairs` while the current one is stored (see logikal.prefetch)."""
-        return Prefetcher(download, [elevation.id for _record, elevation in pairs], deadline=self.deadline)
+    def _fetch_files(self, address, pairs, force, *, parts=True):
+        """Thumbnails, then parts lists of one phase through one download stream, stored in batches.
 
-    def _fetch_thumbnails(self, address, pairs, force):
-        complete = True
-        wanted = [(r, e) for r, e in pairs if (force and r.active) or self.store.needs_thumbnail(r, e)]
-        with self._prefetcher(lambda guid: self.session.thumbnail(*address, guid), wanted) as downloads:
-            for record, elevation in wanted:
-                try:
-                    data = downloads.take(elevation.id)
-                except SESSION_ERRORS:
-                    raise
-                except LogikalError as error:
-                    self.store.record_failure(record, "elevation", f"thumbnail: {error}")
-                    complete = False
-                    continue
-                self.store.store_thumbnail(record, elevation, data)
-                self.thumbnails += 1
-        self.checkpoint()
+        The next file downloads on a helper thread while the current one is parsed (see logikal.prefetch);
+        the database writes of a batch come together, committed by the caller's checkpoint.
+        """
+        thumbnails = [(r, e) for r, e in pairs if (force and r.active) or self.store.needs_thumbnail(r, e)]
+        complete, due = self._due_parts_lists(pairs, force) if parts else (True, [])
+        keys = [(THUMBNAIL, e.id) for _r, e in thumbnails] + [(PARTS_LIST, e.id) for _r, e in due]
+        with Prefetcher(lambda key: self._download(address, key), keys, deadline=self.deadline) as downloads:
+            self._downloads = downloads
+            try:
+                complete &= self._take_thumbnails(thumbnails)
+                complete &= self._take_parts_lists(address, due)
+            finally:
+                self._downloads = None
         return complete
 
-    def _fetch_parts_lists(self, address, pairs, force):
+    def _download(self, address, key):
+        kind, guid = key
+        if kind == THUMBNAIL:
+            return self.session.thumbnail(*address, guid)
+        return self.session.parts_list(*address, guid)
+
+    def _due_parts_lists(self, pairs, force):
         complete, due = True, []
         for record, elevation in pairs:
             if not ((force and record.active) or self.store.needs_parts_list(record, elevation)):
@@ -168,32 +175,61 @@ class SyncEngine:
                 complete = False
                 continue
             due.append((record, elevation))
-        with self._prefetcher(lambda guid: self.session.parts_list(*address, guid), due) as self._downloads:
+        return complete, due
+
+    def _take_thumbnails(self, wanted):
+        complete, batch = True, []
+        for record, elevation in wanted:
             try:
-                for record, elevation in due:
-                    complete &= self._fetch_parts_list(address, record, elevation)
-                    self.checkpoint()
-            finally:
-                self._downloads = None
+                data = self._downloads.take((THUMBNAIL, elevation.id))
+            except SESSION_ERRORS:
+                self.store.store_thumbnails(batch)  # keep what came before the session gave up
+                raise
+            except LogikalError as error:
+                self.store.record_failure(record, "elevation", f"thumbnail: {error}")
+                complete = False
+                continue
+            batch.append((record, elevation, data))
+            self.thumbnails += 1
+        self.store.store_thumbnails(batch)
         return complete
 
+    def _take_parts_lists(self, address, due):
+        """Download and parse the due parts lists; stored per batch (a phase, or BATCH_BYTES of files)."""
+        complete, batch = True, []
+        for record, elevation in due:
+            try:
+                item = self._fetch_parts_list(address, record, elevation)
+            except SESSION_ERRORS:
+                self.store.store_parts_lists(batch)  # keep what came before the session gave up
+                raise
+            if item is None:
+                complete = False
+            else:
+                batch.append(item)
+            if self._out_of_time() or sum(len(i.data) for i in batch) >= BATCH_BYTES:
+                complete &= self.store.store_parts_lists(batch)
+                batch = []
+                self.checkpoint()
+        return self.store.store_parts_lists(batch) and complete
+
     def _fetch_parts_list(self, address, record, elevation):
+        """Download and parse one parts list: a ParsedPartsList to store, or None when the download failed."""
         try:
             if self._downloads is not None:
-                data = self._downloads.take(elevation.id)
+                data = self._downloads.take((PARTS_LIST, elevation.id))
             else:
                 data = self.session.parts_list(*address, elevation.id)
         except SESSION_ERRORS:
             raise
         except LogikalError as error:
             self.store.record_failure(record, "parts_list", f"parts list: {error}")
-            return False
+            return None
         self.parts_lists += 1
-        if not self.store.store_parts_list(record, elevation, data):
-            return False
-        if record.sync_error:
-            self.store.stamp(record)
-        return True
+        return self.store.parse(record, data, version_key(elevation))
+
+    def _out_of_time(self):
+        return self.deadline is not None and time.monotonic() >= self.deadline
 
     # ------------------------------------------------------------------ one elevation
     def sync_elevation(self, elevation):
@@ -205,9 +241,8 @@ class SyncEngine:
         wanted = [(records[e.id], e) for e in listed if e.id == elevation.logikal_id]
         if not wanted:
             return False
+        complete = self._fetch_files(address, wanted, True)
         self.checkpoint()
-        complete = self._fetch_thumbnails(address, wanted, True)
-        complete &= self._fetch_parts_lists(address, wanted, True)
         return complete
 
 

@@ -236,61 +236,109 @@ class RecordStore:
 
     @staticmethod
     def needs_thumbnail(record, elevation):
-        return record.active and (not record.image_128 or record.thumbnail_version != version_key(elevation))
+        return record.active and (
+            record.thumbnail_version != version_key(elevation) or not record.with_context(bin_size=True).image_1920
+        )
 
     @staticmethod
     def needs_parts_list(record, elevation):
         return record.active and (not record.parts_list_sha256 or record.parts_list_version != version_key(elevation))
 
     def store_thumbnail(self, record, elevation, data):
-        record.write({"image_1920": base64.b64encode(data), "thumbnail_version": version_key(elevation)})
+        self.store_thumbnails([(record, elevation, data)])
+
+    def store_thumbnails(self, items):
+        """Keep downloaded thumbnails, [(record, elevation, bytes)]: one attachment batch for all of them."""
+        if not items:
+            return
+        self._write_files("image_1920", {record.id: data for record, _elevation, data in items})
+        for record, elevation, _data in items:
+            record.write({"thumbnail_version": version_key(elevation)})
+
+    def _write_files(self, field_name, files):
+        """Set the attachment-stored binary `field_name` of elevations {id: bytes}, as the field itself would."""
+        Attachment = self.env["ir.attachment"].sudo()
+        existing = Attachment.search([("res_model", "=", "logikal.elevation"), ("res_field", "=", field_name),
+                                      ("res_id", "in", list(files))])
+        for attachment in existing:
+            attachment.write({"raw": files[attachment.res_id]})
+        kept = set(existing.mapped("res_id"))
+        Attachment.create([{"name": field_name, "res_model": "logikal.elevation", "res_field": field_name,
+                            "res_id": res_id, "type": "binary", "raw": data}
+                           for res_id, data in files.items() if res_id not in kept])
+        self._model("logikal.elevation").browse(list(files)).invalidate_recordset([field_name])
 
     # ------------------------------------------------------------------ parts lists
     def store_parts_list(self, record, elevation, data):
         """Parse and keep a downloaded parts list; a bad file keeps the previous good data. Returns success."""
-        version = version_key(elevation)
+        return self.store_parts_lists([self.parse(record, data, version_key(elevation))])
+
+    def parse(self, record, data, version):
+        """Parse a downloaded parts list without writing anything: a ParsedPartsList for store_parts_lists."""
         try:
             parsed = parse_parts_list(data, elevation_id=record.logikal_id, elevation_name=record.name,
                                       max_bytes=self.backend.max_parts_mb * 1024 * 1024)
         except PartsListError as error:
-            self._parse_failed(record, error)
-            return False
-        if parsed.sha256 == record.parts_list_sha256 and record.parse_state == "ok":
-            record.write({"parts_list_version": version})
-            self.counts.add("parts_list", "unchanged")
-            return True
-        self._write_parsed(record, parsed, data, version)
-        return True
+            return ParsedPartsList(record, version, data, None, error)
+        return ParsedPartsList(record, version, data, parsed, None)
+
+    def store_parts_lists(self, items):
+        """Write parsed parts lists (ParsedPartsList) in one batch. Returns True when none failed to parse.
+
+        A file that failed to parse keeps the elevation's previous good data; an unchanged file (same
+        SHA-256) only records the version it was fetched for.
+        """
+        success, changed = True, []
+        for item in items:
+            record = item.record
+            if item.error is not None:
+                self._parse_failed(record, item.error)
+                success = False
+            elif item.parsed.sha256 == record.parts_list_sha256 and record.parse_state == "ok":
+                if record.parts_list_version != item.version:
+                    record.write({"parts_list_version": item.version})
+                self.counts.add("parts_list", "unchanged")
+            else:
+                changed.append(item)
+        self._write_parsed(changed)
+        stale = [item.record.id for item in items if item.error is None and item.record.sync_error]
+        if stale:
+            self.stamp(self._model("logikal.elevation").browse(stale))
+        return success
 
     def _parse_failed(self, record, error):
         record.write({"parse_state": "error", "parse_error": str(error)[:MAX_ERROR_LENGTH]})
         self.record_failure(record, "parts_list", f"parts list: {error}")
 
-    def _write_parsed(self, record, parsed, data, version):
-        created = not record.parts_list_sha256
-        vals = parsed_vals(parsed)
-        vals.update({
-            "parts_list_file": base64.b64encode(data), "parts_list_sha256": parsed.sha256,
-            "parts_list_version": version, "parse_state": "ok", "parse_error": False,
-            "parse_date": fields.Datetime.now(),
-        })
-        record.glass_line_ids.unlink()
-        record.bom_line_ids.unlink()
-        vals["glass_line_ids"] = [(0, 0, glass_vals(line, i)) for i, line in enumerate(parsed.glass)]
-        vals["bom_line_ids"] = [(0, 0, bom_vals(line, i)) for i, line in enumerate(parsed.bom)]
-        record.write(vals)
-        self.counts.add("parts_list", "created" if created else "updated")
+    def _write_parsed(self, items):
+        """Replace the file, enrichment and lines of the elevations of `items` (ParsedPartsList, parsed)."""
+        if not items:
+            return
+        ids = [item.record.id for item in items]
+        for model in ("logikal.elevation.glass", "logikal.elevation.bom.line"):
+            self._model(model).search([("elevation_id", "in", ids)]).unlink()
+        self._write_files("parts_list_file", {item.record.id: item.data for item in items})
+        glass, bom, now = [], [], fields.Datetime.now()
+        for item in items:
+            record, parsed = item.record, item.parsed
+            self.counts.add("parts_list", "updated" if record.parts_list_sha256 else "created")
+            vals = dict(parsed_vals(parsed), parts_list_sha256=parsed.sha256, parts_list_version=item.version,
+                        parse_state="ok", parse_error=False, parse_date=now)
+            record.write(changed_values(record, vals))
+            owner = {"elevation_id": record.id, "company_id": record.company_id.id}
+            glass += [dict(glass_vals(line, i), **owner) for i, line in enumerate(parsed.glass)]
+            bom += [dict(bom_vals(line, i), **owner) for i, line in enumerate(parsed.bom)]
+        self._model("logikal.elevation.glass").create(glass)
+        self._model("logikal.elevation.bom.line").create(bom)
 
     def reparse(self, records):
         for record in records.filtered("parts_list_file"):
             data = base64.b64decode(record.with_context(bin_size=False).parts_list_file)
-            try:
-                parsed = parse_parts_list(data, elevation_id=record.logikal_id, elevation_name=record.name,
-                                          max_bytes=self.backend.max_parts_mb * 1024 * 1024)
-            except PartsListError as error:
-                record.sudo().write({"parse_state": "error", "parse_error": str(error)[:MAX_ERROR_LENGTH]})
+            item = self.parse(record.sudo(), data, record.parts_list_version)
+            if item.error is not None:
+                record.sudo().write({"parse_state": "error", "parse_error": str(item.error)[:MAX_ERROR_LENGTH]})
                 continue
-            self._write_parsed(record.sudo(), parsed, data, record.parts_list_version)
+            self._write_parsed([item])
 
     # ------------------------------------------------------------------ failures
     def record_failure(self, record, otype, error):
@@ -307,6 +355,15 @@ class RecordStore:
     def clear_failure(self, record):
         if record.sync_error or record.sync_attempts:
             record.write({"sync_error": False, "sync_attempts": 0, "next_retry_date": False})
+
+
+class ParsedPartsList:
+    """A downloaded parts list of `record`, parsed (`parsed`) or not (`error`), waiting to be stored."""
+
+    __slots__ = ("record", "version", "data", "parsed", "error")
+
+    def __init__(self, record, version, data, parsed, error):
+        self.record, self.version, self.data, self.parsed, self.error = record, version, data, parsed, error
 
 
 def parsed_vals(parsed):
