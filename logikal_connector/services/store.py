@@ -255,11 +255,17 @@ class RecordStore:
         for record, elevation, _data in items:
             record.write({"thumbnail_version": version_key(elevation)})
 
-    def _write_files(self, field_name, files):
-        """Set the attachment-stored binary `field_name` of elevations {id: bytes}, as the field itself would."""
+    def _write_files(self, field_name, files, stored_ids=None):
+        """Set the attachment-stored binary `field_name` of elevations {id: bytes}, as the field itself would.
+
+        `stored_ids`, when given, are the only elevations that may already have a file.
+        """
         Attachment = self.env["ir.attachment"].sudo()
-        existing = Attachment.search([("res_model", "=", "logikal.elevation"), ("res_field", "=", field_name),
-                                      ("res_id", "in", list(files))])
+        maybe = list(files) if stored_ids is None else stored_ids
+        existing = Attachment.browse()
+        if maybe:
+            existing = Attachment.search([("res_model", "=", "logikal.elevation"), ("res_field", "=", field_name),
+                                          ("res_id", "in", maybe)])
         for attachment in existing:
             attachment.write({"raw": files[attachment.res_id]})
         kept = set(existing.mapped("res_id"))
@@ -314,10 +320,11 @@ class RecordStore:
         """Replace the file, enrichment and lines of the elevations of `items` (ParsedPartsList, parsed)."""
         if not items:
             return
-        ids = [item.record.id for item in items]
-        for model in ("logikal.elevation.glass", "logikal.elevation.bom.line"):
-            self._model(model).search([("elevation_id", "in", ids)]).unlink()
-        self._write_files("parts_list_file", {item.record.id: item.data for item in items})
+        stored = [item.record.id for item in items if item.record.parts_list_sha256]  # file and lines go together
+        if stored:
+            for model in ("logikal.elevation.glass", "logikal.elevation.bom.line"):
+                self._model(model).search([("elevation_id", "in", stored)]).unlink()
+        self._write_files("parts_list_file", {item.record.id: item.data for item in items}, stored)
         glass, bom, now = [], [], fields.Datetime.now()
         for item in items:
             record, parsed = item.record, item.parsed
