@@ -7,7 +7,6 @@ see TestSchedulerConcurrency.
 import threading
 import time
 import unittest
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 
@@ -289,6 +288,36 @@ class TestSchedulerBudget(SchedulerCase):
         self.assertEqual(len(runs.project_ids), len(self.expected_projects_live()) - 1)
 
 
+def run_in_threads(functions, timeout):
+    """Run each function in its own daemon thread; return their results, or fail (never hang) on a timeout.
+
+    The test runner holds the registry lock; worker threads need a registry like HTTP threads do in Odoo's own
+    test mode (Registry.enter_test_mode swaps in the same dummy lock). Daemon threads and bounded joins keep a
+    stuck worker from hanging the whole test process.
+    """
+    results, errors = [None] * len(functions), []
+
+    def call(index, function):
+        try:
+            results[index] = function()
+        except BaseException as error:  # noqa: BLE001 - reported to the test below
+            errors.append(error)
+
+    threads = [threading.Thread(target=call, args=(i, f), daemon=True) for i, f in enumerate(functions)]
+    with patch.object(Registry, "_lock", DummyRLock()):
+        for thread in threads:
+            thread.start()
+        deadline = time.monotonic() + timeout
+        for thread in threads:
+            thread.join(max(0.0, deadline - time.monotonic()))
+    stuck = [thread.name for thread in threads if thread.is_alive()]
+    if stuck:
+        raise AssertionError(f"worker threads still running after {timeout} s: {stuck}")
+    if errors:
+        raise errors[0]
+    return results
+
+
 @tagged("post_install", "-at_install")
 class TestSchedulerConcurrency(BaseCase):
     """Real concurrency: committed data and one database connection per worker thread (cleaned up after).
@@ -358,9 +387,8 @@ class TestSchedulerConcurrency(BaseCase):
         barrier = threading.Barrier(count)
         # the test runner holds the registry lock; worker threads need a registry like HTTP threads do in
         # Odoo's own test mode (Registry.enter_test_mode swaps in the same dummy lock)
-        with patch.object(Registry, "_lock", DummyRLock()), ThreadPoolExecutor(count) as pool:
-            futures = [pool.submit(self.worker, barrier, join=join and index > 0) for index in range(count)]
-            return [future.result(timeout=300) for future in futures]
+        return run_in_threads([lambda index=index: self.worker(barrier, join=join and index > 0)
+                               for index in range(count)], timeout=300)
 
     def runs(self, env):
         return env["logikal.sync.run"].search([("backend_id", "=", self.backend_id)], order="id")
@@ -407,9 +435,7 @@ class TestSchedulerConcurrency(BaseCase):
                 barrier.wait(timeout=30)
                 env["logikal.backend"].browse(self.backend_id).action_force_sync()
 
-        with patch.object(Registry, "_lock", DummyRLock()), ThreadPoolExecutor(2) as pool:
-            for future in [pool.submit(click) for _index in range(2)]:
-                future.result(timeout=60)
+        run_in_threads([click, click], timeout=60)
         self.run_workers()
         with self.env_cursor() as env:
             runs = self.runs(env)
