@@ -208,6 +208,7 @@ class LogikalBackend(models.Model):
                 "title": _("Test Connection"),
                 "message": message,
                 "sticky": not success,
+                "next": {"type": "ir.actions.client", "tag": "soft_reload"},
             },
         }
 

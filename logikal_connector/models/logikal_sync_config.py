@@ -114,6 +114,22 @@ class LogikalSyncConfig(models.Model):
         self.check_access("write")
         self.env["ir.config_parameter"].sudo().set_param(MASTER_SWITCH, "True" if enabled else "False")
 
+    def action_pause_background_sync(self):
+        self.action_set_background_sync(False)
+        return self._master_switch_notification(_("Background sync paused: only Force Sync reads LogiKal now."))
+
+    def action_resume_background_sync(self):
+        self.action_set_background_sync(True)
+        return self._master_switch_notification(_("Background sync resumed: due object types sync every 5 minutes."))
+
+    def _master_switch_notification(self, message):
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {"type": "info", "title": _("LogiKal"), "message": message,
+                       "next": {"type": "ir.actions.client", "tag": "soft_reload"}},
+        }
+
     def action_sync_now(self):
         """Queue a sync of these object types on every active connection (the cron does it at once)."""
         requests = self.env["logikal.sync.request"]

@@ -236,6 +236,17 @@ class TestAccessRightsOrm(AccessFixture, TransactionCase):
         Config.with_user(self.users["manager"]).action_set_background_sync(True)
         self.assertTrue(background_sync_enabled(self.env))
 
+    def test_intervals_list_pause_and_resume_buttons(self):
+        manager_configs = self.env["logikal.sync.config"].with_user(self.users["manager"]).browse()
+        action = manager_configs.action_pause_background_sync()
+        self.assertFalse(background_sync_enabled(self.env))
+        self.assertIn("paused", action["params"]["message"])
+        manager_configs.action_resume_background_sync()
+        self.assertTrue(background_sync_enabled(self.env))
+        with self.assertRaises(AccessError):
+            self.env["logikal.sync.config"].with_user(self.users["user"]).browse().action_pause_background_sync()
+        self.assertTrue(background_sync_enabled(self.env))
+
     def test_manager_changes_only_the_exclusion_of_a_directory(self):
         directory = self.records["logikal.directory"].with_user(self.users["manager"])
         directory.action_exclude()
