@@ -40,7 +40,8 @@ class LogikalProject(models.Model):
         for project in self:
             project.phase_count = len(project.phase_ids)
             project.elevation_count = len(project.elevation_ids)
-            project.error_count = int(bool(project.sync_error)) + elevations.search_count(
+            own_failure = bool(project.sync_error) and project.sync_attempts > 0  # not the "some elevations" note
+            project.error_count = int(own_failure) + elevations.search_count(
                 [("project_id", "=", project.id), "|", ("sync_error", "!=", False), ("parse_state", "=", "error")]
             )
             project.run_count = self.env["logikal.sync.run"].search_count([("project_ids", "in", project.id)])

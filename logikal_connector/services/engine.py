@@ -6,6 +6,7 @@ phase context, and an elevation is selected only to download its parts list.
 
 import logging
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 from odoo import fields
 
@@ -114,17 +115,31 @@ class SyncEngine:
         self.checkpoint()
         complete = True
         if elevations:
-            for phase in phases.values():
-                complete &= self._sync_phase(project, phase, parts=parts, force=force)
+            complete &= self._sync_phases(project, list(phases.values()), parts=parts, force=force)
         if complete:
             self.store.stamp(project)
-            self.checkpoint()
+        else:
+            self.store.mark_incomplete(project)
+        self.checkpoint()
         return complete
 
-    def _sync_phase(self, project, phase, *, parts, force):
+    def _sync_phases(self, project, phases, *, parts, force):
+        """Each phase in turn; the next phase's elevations are listed while the current phase is stored."""
+        path = project.directory_id.path
+
+        def list_elevations(phase):
+            return self.session.list_elevations(path, project.logikal_id, phase.logikal_id)
+
+        complete = True
+        with PhaseListings(list_elevations, phases, self._out_of_time) as listings:
+            for phase in phases:
+                complete &= self._sync_phase(project, phase, listings, parts=parts, force=force)
+        return complete
+
+    def _sync_phase(self, project, phase, listings, *, parts, force):
         path = project.directory_id.path
         try:
-            listed = self.session.list_elevations(path, project.logikal_id, phase.logikal_id)
+            listed = listings.take(phase)
         except SESSION_ERRORS:
             raise
         except LogikalError as error:
@@ -132,7 +147,10 @@ class SyncEngine:
             return False
         records = self.store.elevations(phase, listed)
         pairs = [(records[e.id], e) for e in listed]
-        complete = self._fetch_files((path, project.logikal_id, phase.logikal_id), pairs, force, parts=parts)
+        address = (path, project.logikal_id, phase.logikal_id)
+        complete = self._fetch_files(
+            address, pairs, force, parts=parts, before_store=lambda: listings.start_after(phase)
+        )
         self.checkpoint()
         return complete
 
@@ -142,23 +160,30 @@ class SyncEngine:
     def _parked(self, record):
         return record.sync_attempts >= self.backend.max_attempts
 
-    def _fetch_files(self, address, pairs, force, *, parts=True):
-        """Thumbnails, then parts lists of one phase through one download stream, stored in batches.
+    def _fetch_files(self, address, pairs, force, *, parts=True, before_store=None):
+        """Thumbnails, then parts lists of one phase through one download stream, then stored in one batch.
 
-        The next file downloads on a helper thread while the current one is parsed (see logikal.prefetch);
-        the database writes of a batch come together, committed by the caller's checkpoint.
+        The next file downloads on a helper thread while the current one is taken (see logikal.prefetch).
+        Parsing and database writes come after the downloads (no download competes with them for the GIL),
+        once `before_store()` has started whatever may run meanwhile; the caller's checkpoint commits.
         """
         thumbnails = [(r, e) for r, e in pairs if (force and r.active) or self.store.needs_thumbnail(r, e)]
         complete, due = self._due_parts_lists(pairs, force) if parts else (True, [])
         keys = [(THUMBNAIL, e.id) for _r, e in thumbnails] + [(PARTS_LIST, e.id) for _r, e in due]
+        batch = DownloadBatch()
         with Prefetcher(lambda key: self._download(address, key), keys, deadline=self.deadline) as downloads:
             self._downloads = downloads
             try:
-                complete &= self._take_thumbnails(thumbnails)
-                complete &= self._take_parts_lists(address, due)
+                complete &= self._take_thumbnails(thumbnails, batch)
+                complete &= self._take_parts_lists(address, due, batch)
+            except SESSION_ERRORS:
+                self._store(batch)  # keep what came before the session gave up
+                raise
             finally:
                 self._downloads = None
-        return complete
+        if before_store is not None:
+            before_store()
+        return self._store(batch) and complete
 
     def _download(self, address, key):
         kind, guid = key
@@ -177,44 +202,37 @@ class SyncEngine:
             due.append((record, elevation))
         return complete, due
 
-    def _take_thumbnails(self, wanted):
-        complete, batch = True, []
+    def _take_thumbnails(self, wanted, batch):
+        complete = True
         for record, elevation in wanted:
             try:
                 data = self._downloads.take((THUMBNAIL, elevation.id))
             except SESSION_ERRORS:
-                self.store.store_thumbnails(batch)  # keep what came before the session gave up
                 raise
             except LogikalError as error:
                 self.store.record_failure(record, "elevation", f"thumbnail: {error}")
                 complete = False
                 continue
-            batch.append((record, elevation, data))
+            batch.thumbnails.append((record, elevation, data))
             self.thumbnails += 1
-        self.store.store_thumbnails(batch)
         return complete
 
-    def _take_parts_lists(self, address, due):
-        """Download and parse the due parts lists; stored per batch (a phase, or BATCH_BYTES of files)."""
-        complete, batch = True, []
+    def _take_parts_lists(self, address, due, batch):
+        """Download the due parts lists into `batch`; stored early when the budget is spent or BATCH_BYTES held."""
+        complete = True
         for record, elevation in due:
-            try:
-                item = self._fetch_parts_list(address, record, elevation)
-            except SESSION_ERRORS:
-                self.store.store_parts_lists(batch)  # keep what came before the session gave up
-                raise
+            item = self._fetch_parts_list(address, record, elevation)
             if item is None:
                 complete = False
             else:
-                batch.append(item)
-            if self._out_of_time() or sum(len(i.data) for i in batch) >= BATCH_BYTES:
-                complete &= self.store.store_parts_lists(batch)
-                batch = []
+                batch.parts_lists.append(item)
+            if self._out_of_time() or batch.parts_bytes() >= BATCH_BYTES:
+                complete &= self._store(batch)
                 self.checkpoint()
-        return self.store.store_parts_lists(batch) and complete
+        return complete
 
     def _fetch_parts_list(self, address, record, elevation):
-        """Download and parse one parts list: a ParsedPartsList to store, or None when the download failed."""
+        """Download one parts list: (record, elevation, bytes), or None when the download failed."""
         try:
             if self._downloads is not None:
                 data = self._downloads.take((PARTS_LIST, elevation.id))
@@ -226,7 +244,16 @@ class SyncEngine:
             self.store.record_failure(record, "parts_list", f"parts list: {error}")
             return None
         self.parts_lists += 1
-        return self.store.parse(record, data, version_key(elevation))
+        return record, elevation, data
+
+    def _store(self, batch):
+        """Parse and write what `batch` holds, then empty it. Returns False when a parts list did not parse."""
+        self.store.store_thumbnails(batch.thumbnails)
+        parsed = [
+            self.store.parse(record, data, version_key(elevation)) for record, elevation, data in batch.parts_lists
+        ]
+        batch.thumbnails, batch.parts_lists = [], []
+        return self.store.store_parts_lists(parsed)
 
     def _out_of_time(self):
         return self.deadline is not None and time.monotonic() >= self.deadline
@@ -244,6 +271,49 @@ class SyncEngine:
         complete = self._fetch_files(address, wanted, True)
         self.checkpoint()
         return complete
+
+
+class DownloadBatch:
+    """Files downloaded for one phase and not stored yet: [(record, elevation, bytes)] of each kind."""
+
+    def __init__(self):
+        self.thumbnails = []
+        self.parts_lists = []
+
+    def parts_bytes(self):
+        return sum(len(data) for _record, _elevation, data in self.parts_lists)
+
+
+class PhaseListings:
+    """The elevation listings of a project's phases, in order; `start_after(phase)` lists the next phase on a
+    helper thread (the session is then used by that thread only, until `take` collects the listing)."""
+
+    def __init__(self, list_elevations, phases, out_of_time):
+        self._list = list_elevations
+        self._phases = list(phases)
+        self._out_of_time = out_of_time
+        self._pending = None  # (phase id, future)
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="logikal-listing")
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info):
+        self._pool.shutdown(wait=True)
+
+    def take(self, phase):
+        pending, self._pending = self._pending, None
+        if pending is not None and pending[0] == phase.id:
+            return pending[1].result()
+        if pending is not None:
+            pending[1].exception()  # the session must be free before the next call
+        return self._list(phase)
+
+    def start_after(self, phase):
+        index = self._phases.index(phase) + 1
+        if index < len(self._phases) and not self._out_of_time():
+            following = self._phases[index]
+            self._pending = (following.id, self._pool.submit(self._list, following))
 
 
 class WalkResult:

@@ -172,6 +172,12 @@ class RecordStore:
         records.write({"last_sync_date": fields.Datetime.now(), "sync_state": "done",
                        "sync_error": False, "sync_attempts": 0, "next_retry_date": False})
 
+    @staticmethod
+    def mark_incomplete(project):
+        """The project was read but some of its elevations failed: say so on the project (no retry count)."""
+        project.write({"sync_state": "failed",
+                       "sync_error": "Some elevations could not be synced; the Errors button lists them."})
+
     # ------------------------------------------------------------------ projects
     def projects(self, directory, listed):
         """Upsert a directory's project listing. Returns ({guid: record}, {guids whose changedDate moved})."""
@@ -367,7 +373,7 @@ class RecordStore:
 class ParsedPartsList:
     """A downloaded parts list of `record`, parsed (`parsed`) or not (`error`), waiting to be stored."""
 
-    __slots__ = ("record", "version", "data", "parsed", "error")
+    __slots__ = ("data", "error", "parsed", "record", "version")
 
     def __init__(self, record, version, data, parsed, error):
         self.record, self.version, self.data, self.parsed, self.error = record, version, data, parsed, error

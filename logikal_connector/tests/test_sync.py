@@ -316,10 +316,13 @@ class TestFaults(LogikalSimulatorCase):
         self.assertEqual((record.parts_list_sha256, record.system_name), (good_sha, good_system))
         self.assertEqual(record.parse_state, "error")
         self.assertIn("SQLite", record.parse_error)
+        self.assertEqual((record.project_id.sync_state, record.project_id.error_count), ("failed", 1))
+        self.assertIn("Errors button", record.project_id.sync_error)
         self.sim.set_faults()
         record.next_retry_date = False
         run = self.run_sync()
         self.assertEqual((record.parse_state, run.parts_downloads), ("ok", 1))
+        self.assertEqual((record.project_id.sync_state, record.project_id.sync_error), ("done", False))
 
 
 @tagged("post_install", "-at_install")
