@@ -14,12 +14,15 @@ import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 DEFAULT_ODOO_PYTHON = "/opt/odoo18/venv/bin/python"
+
+
 def _private_pg_dir():
     """.pg/ in the checkout, unless PostgreSQL's user cannot reach it (or its socket path would be too long)."""
     inside = os.path.join(ROOT, ".pg")
-    reachable = os.geteuid() != 0 or subprocess.run(
-        ["runuser", "-u", "postgres", "--", "test", "-x", ROOT], capture_output=True
-    ).returncode == 0
+    reachable = (
+        os.geteuid() != 0
+        or subprocess.run(["runuser", "-u", "postgres", "--", "test", "-x", ROOT], capture_output=True).returncode == 0
+    )
     if reachable and len(inside) < 80:
         return inside
     digest = hashlib.sha1(ROOT.encode()).hexdigest()[:10]
@@ -84,9 +87,10 @@ def _run_as_postgres(argv, **kw):
 
 
 def _private_cluster_answers():
-    return os.path.exists(os.path.join(PG_DIR, f".s.PGSQL.{PG_PORT}")) and _run_as_postgres(
-        [_pg_bin("pg_isready"), "-q", "-h", PG_DIR, "-p", str(PG_PORT)]
-    ).returncode == 0
+    return (
+        os.path.exists(os.path.join(PG_DIR, f".s.PGSQL.{PG_PORT}"))
+        and _run_as_postgres([_pg_bin("pg_isready"), "-q", "-h", PG_DIR, "-p", str(PG_PORT)]).returncode == 0
+    )
 
 
 def ensure_postgres():
@@ -112,7 +116,8 @@ def _init_cluster():
         shutil.chown(PG_DIR, "postgres", "postgres")
     _run_as_postgres(
         [_pg_bin("initdb"), "-D", data, "-A", "trust", "-U", "postgres", "-E", "UTF8", "--locale=C"],
-        check=True, stdout=subprocess.DEVNULL,
+        check=True,
+        stdout=subprocess.DEVNULL,
     )
 
 
@@ -121,21 +126,24 @@ def _start_cluster():
     options = f"-c listen_addresses='' -c unix_socket_directories='{PG_DIR}' -p {PG_PORT} -c fsync=off"
     _run_as_postgres(
         [_pg_bin("pg_ctl"), "-D", data, "-l", os.path.join(PG_DIR, "server.log"), "-o", options, "-w", "start"],
-        check=True, stdout=subprocess.DEVNULL,
+        check=True,
+        stdout=subprocess.DEVNULL,
     )
 
 
 def stop_private_cluster():
     _run_as_postgres(
         [_pg_bin("pg_ctl"), "-D", os.path.join(PG_DIR, "data"), "-m", "fast", "stop"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
 
 
 def psql(sql, dbname="postgres"):
     return _run_as_postgres(
         [_pg_bin("psql"), "-h", PG_DIR, "-p", str(PG_PORT), "-U", "postgres", "-d", dbname, "-tAc", sql],
-        capture_output=True, text=True,
+        capture_output=True,
+        text=True,
     )
 
 

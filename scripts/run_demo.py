@@ -11,7 +11,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import devenv  # noqa: E402
+import devenv
 
 DATABASE = os.environ.get("LOGIKAL_DEMO_DB", "logikal_demo")
 ODOO_PORT = int(os.environ.get("LOGIKAL_DEMO_PORT", "8069"))
@@ -38,8 +38,10 @@ def main():
     signal.signal(signal.SIGTERM, _interrupt)
     python, source, reason = devenv.find_odoo()
     if not source:
-        devenv.say(f"make run needs Odoo 18 ({reason}): install it as the README says, or set ODOO_PYTHON "
-                   f"to a Python that can `import odoo` (18.0).")
+        devenv.say(
+            f"make run needs Odoo 18 ({reason}): install it as the README says, or set ODOO_PYTHON "
+            f"to a Python that can `import odoo` (18.0)."
+        )
         return 1
     children = []
     db_args, pg_started = devenv.ensure_postgres()
@@ -48,8 +50,14 @@ def main():
             devenv.say(f"a simulator already answers on 127.0.0.1:{SIM_PORT}; using it")
         else:
             children.append(_start_simulator())
-        options = ["-d", DATABASE, *db_args, f"--addons-path={devenv.odoo_addons_path(source)}",
-                   f"--data-dir={os.path.join(devenv.ROOT, '.run', 'demo-data')}", "--without-demo=all"]
+        options = [
+            "-d",
+            DATABASE,
+            *db_args,
+            f"--addons-path={devenv.odoo_addons_path(source)}",
+            f"--data-dir={os.path.join(devenv.ROOT, '.run', 'demo-data')}",
+            "--without-demo=all",
+        ]
         _prepare_database([python, "-m", "odoo", *options])
         _configure([python, "-m", "odoo", "shell", *options])
         children.append(_start_odoo([python, "-m", "odoo", *options]))
@@ -64,8 +72,22 @@ def main():
 
 
 def _start_simulator():
-    cmd = [sys.executable, os.path.join(devenv.ROOT, "logikal"), "simulator", "serve", "--dataset", "demo",
-           "--port", str(SIM_PORT), "--latency-scale", "0.02", "--username", SIM_USER, "--password", SIM_PASSWORD]
+    cmd = [
+        sys.executable,
+        os.path.join(devenv.ROOT, "logikal"),
+        "simulator",
+        "serve",
+        "--dataset",
+        "demo",
+        "--port",
+        str(SIM_PORT),
+        "--latency-scale",
+        "0.02",
+        "--username",
+        SIM_USER,
+        "--password",
+        SIM_PASSWORD,
+    ]
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
     if not devenv.wait_for_port(SIM_PORT, timeout=20):
         raise SystemExit("the LogiKal simulator did not start")
@@ -97,9 +119,15 @@ def _configure(odoo):
 
 
 def _start_odoo(odoo):
-    cmd = [*odoo, "--http-interface=127.0.0.1", f"--http-port={ODOO_PORT}", "--max-cron-threads=1",
-           f"--db-filter=^{DATABASE}$", "--log-level=info",
-           f"--logfile={os.path.join(devenv.ROOT, '.run', 'demo-odoo.log')}"]
+    cmd = [
+        *odoo,
+        "--http-interface=127.0.0.1",
+        f"--http-port={ODOO_PORT}",
+        "--max-cron-threads=1",
+        f"--db-filter=^{DATABASE}$",
+        "--log-level=info",
+        f"--logfile={os.path.join(devenv.ROOT, '.run', 'demo-odoo.log')}",
+    ]
     proc = subprocess.Popen(cmd)
     if not devenv.wait_for_port(ODOO_PORT, timeout=90):
         raise SystemExit("Odoo did not start (see .run/demo-odoo.log)")

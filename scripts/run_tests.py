@@ -13,7 +13,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import devenv  # noqa: E402
+import devenv
 
 TEST_START = re.compile(r"odoo\.addons\.logikal_connector\.tests\.(\w+): Starting (\w+)\.(\w+)")
 TEST_RESULT = re.compile(r"odoo\.tests\.result: (\d+) failed, (\d+) error\(s\) of (\d+) tests")
@@ -49,8 +49,12 @@ def ensure_chromium():
         devenv.say("Chromium not found: installing Debian's chromium for the browser tours (apt-get)")
         quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.STDOUT}
         subprocess.run(["apt-get", "update", "-qq"], check=False, **quiet)
-        subprocess.run(["apt-get", "install", "-y", "-qq", "chromium"], check=False,
-                       env=dict(os.environ, DEBIAN_FRONTEND="noninteractive"), **quiet)
+        subprocess.run(
+            ["apt-get", "install", "-y", "-qq", "chromium"],
+            check=False,
+            env=dict(os.environ, DEBIAN_FRONTEND="noninteractive"),
+            **quiet,
+        )
         if any(shutil.which(name) for name in CHROME_NAMES):
             return True
     devenv.say("Chromium not found (install it with `apt-get install chromium`): the browser tours are SKIPPED")
@@ -67,11 +71,24 @@ def run_odoo_suite(test_tags):
     data_dir = os.path.join(devenv.ROOT, ".run", "testdata")
     os.makedirs(data_dir, exist_ok=True)
     cmd = [
-        python, "-m", "odoo", "-d", database, *db_args,
-        f"--addons-path={devenv.odoo_addons_path(source)}", f"--data-dir={data_dir}",
-        "-i", "logikal_connector", "--test-enable", f"--test-tags={test_tags}",
-        "--stop-after-init", "--without-demo=all", "--log-level=info",
-        "--http-interface=127.0.0.1", f"--http-port={devenv.free_port()}", "--max-cron-threads=0",
+        python,
+        "-m",
+        "odoo",
+        "-d",
+        database,
+        *db_args,
+        f"--addons-path={devenv.odoo_addons_path(source)}",
+        f"--data-dir={data_dir}",
+        "-i",
+        "logikal_connector",
+        "--test-enable",
+        f"--test-tags={test_tags}",
+        "--stop-after-init",
+        "--without-demo=all",
+        "--log-level=info",
+        "--http-interface=127.0.0.1",
+        f"--http-port={devenv.free_port()}",
+        "--max-cron-threads=0",
     ]
     devenv.say(f"running the Odoo suite in database {database}")
     try:
@@ -91,8 +108,11 @@ def run_odoo_suite(test_tags):
 
 def run_reliability(odoo_log):
     """scripts/reliability.py (kill/restart and two-server checks); its last line is the summary."""
-    result = subprocess.run([sys.executable, os.path.join(devenv.ROOT, "scripts", "reliability.py"),
-                             "--odoo-log", odoo_log], capture_output=True, text=True)
+    result = subprocess.run(
+        [sys.executable, os.path.join(devenv.ROOT, "scripts", "reliability.py"), "--odoo-log", odoo_log],
+        capture_output=True,
+        text=True,
+    )
     sys.stdout.write(result.stdout[-4000:] + result.stderr[-2000:])
     summary = [line for line in result.stdout.splitlines() if line.startswith("reliability ")]
     return result.returncode == 0, summary[-1] if summary else f"reliability FAILED (exit {result.returncode})"
@@ -110,8 +130,18 @@ def _stream(cmd):
 
 
 def _worth_showing(line):
-    return any(word in line for word in (" ERROR ", " WARNING ", " CRITICAL ", "FAIL:", "odoo.tests.result",
-                                         "odoo.tests.stats", "Traceback"))
+    return any(
+        word in line
+        for word in (
+            " ERROR ",
+            " WARNING ",
+            " CRITICAL ",
+            "FAIL:",
+            "odoo.tests.result",
+            "odoo.tests.stats",
+            "Traceback",
+        )
+    )
 
 
 def _judge_odoo_log(lines):
@@ -154,8 +184,11 @@ def _problem(line):
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--python", default=sys.executable, help="interpreter for the Odoo-free suite")
-    parser.add_argument("--odoo-tags", default=DEFAULT_TAGS,
-                        help="Odoo --test-tags (the default, the whole suite, also runs scripts/reliability.py)")
+    parser.add_argument(
+        "--odoo-tags",
+        default=DEFAULT_TAGS,
+        help="Odoo --test-tags (the default, the whole suite, also runs scripts/reliability.py)",
+    )
     parser.add_argument("--skip-odoo", action="store_true")
     parser.add_argument("pytest_args", nargs="*")
     args = parser.parse_args()

@@ -4,7 +4,6 @@ import dataclasses
 from datetime import datetime, timedelta
 
 import pytest
-
 from logikal.planning import TypeConfig, blocked_by, cascade_types, descent_flags, plan
 
 NOW = datetime(2025, 6, 1, 12, 0, 0)
@@ -23,8 +22,10 @@ def seeds(**last_syncs):
         ("elevation", 15, 30, 4, "phase", False),
         ("parts_list", 15, 30, 5, "elevation", False),
     ]
-    return [TypeConfig(t, True, i, s, p, d, c, ago(last_syncs[t]) if t in last_syncs else None)
-            for t, i, s, p, d, c in specs]
+    return [
+        TypeConfig(t, True, i, s, p, d, c, ago(last_syncs[t]) if t in last_syncs else None)
+        for t, i, s, p, d, c in specs
+    ]
 
 
 def replace(configs, object_type, **changes):
@@ -69,20 +70,25 @@ def test_stale_parent_runs_first_in_the_same_tick():
     # phases are due; projects are not due (29 < 30) but ... fresh (29 < 60): not added
     assert plan(seeds(directory=10, project=29, phase=16, elevation=1, parts_list=1), NOW).types == ("phase",)
     # projects not due (61 < 90) but stale (61 > 60): they run first; directories neither due nor stale
-    configs = replace(seeds(directory=50, project=61, phase=16, elevation=1, parts_list=1),
-                      "project", interval_minutes=90)
+    configs = replace(
+        seeds(directory=50, project=61, phase=16, elevation=1, parts_list=1), "project", interval_minutes=90
+    )
     assert plan(configs, NOW).types == ("project", "phase")
 
 
 def test_stale_grandparent_is_added_through_a_fresh_parent():
-    configs = replace(seeds(directory=200, project=10, phase=16, elevation=1, parts_list=1),
-                      "directory", interval_minutes=500)
+    configs = replace(
+        seeds(directory=200, project=10, phase=16, elevation=1, parts_list=1), "directory", interval_minutes=500
+    )
     assert plan(configs, NOW).types == ("directory", "phase")
 
 
 def test_priority_orders_independent_types():
-    configs = [TypeConfig("phase", priority=5), TypeConfig("directory", priority=9),
-               TypeConfig("parts_list", priority=1)]
+    configs = [
+        TypeConfig("phase", priority=5),
+        TypeConfig("directory", priority=9),
+        TypeConfig("parts_list", priority=1),
+    ]
     assert plan(configs, NOW).types == ("parts_list", "phase", "directory")
 
 
@@ -127,8 +133,10 @@ def test_cascade_types_leave_out_types_already_in_the_tick():
 
 
 def test_dependency_cycle_still_plans_every_due_type():
-    configs = [TypeConfig("phase", depends_on="elevation", priority=2),
-               TypeConfig("elevation", depends_on="phase", priority=1)]
+    configs = [
+        TypeConfig("phase", depends_on="elevation", priority=2),
+        TypeConfig("elevation", depends_on="phase", priority=1),
+    ]
     assert plan(configs, NOW).types == ("elevation", "phase")
 
 
@@ -136,9 +144,14 @@ def test_nothing_due_is_an_empty_plan():
     assert not plan(seeds(directory=1, project=1, phase=1, elevation=1, parts_list=1), NOW)
 
 
-@pytest.mark.parametrize("types, flags", [
-    ({"phase"}, (False, False)), ({"elevation"}, (True, False)), ({"parts_list"}, (True, True)),
-    ({"phase", "elevation", "parts_list"}, (True, True)),
-])
+@pytest.mark.parametrize(
+    "types, flags",
+    [
+        ({"phase"}, (False, False)),
+        ({"elevation"}, (True, False)),
+        ({"parts_list"}, (True, True)),
+        ({"phase", "elevation", "parts_list"}, (True, True)),
+    ],
+)
 def test_descent_flags(types, flags):
     assert descent_flags(types) == flags

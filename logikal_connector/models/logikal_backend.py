@@ -37,13 +37,17 @@ class LogikalBackend(models.Model):
     active = fields.Boolean(default=True, tracking=True)
     company_id = fields.Many2one("res.company", required=True, default=lambda self: self.env.company, index=True)
     url = fields.Char(
-        "API URL", required=True, tracking=True,
+        "API URL",
+        required=True,
+        tracking=True,
         help="Base URL of the MBIOE service including /api/v3, e.g. http://server/MbioeService.svc/api/v3",
     )
     username = fields.Char(required=True, tracking=True)
     password = fields.Char("Stored password", groups="base.group_system", copy=False, prefetch=False)
     password_input = fields.Char(
-        "Password", compute="_compute_password_input", inverse="_inverse_password_input",
+        "Password",
+        compute="_compute_password_input",
+        inverse="_inverse_password_input",
         help="Write-only: the stored password is never shown again.",
     )
     has_password = fields.Boolean(compute="_compute_has_password")
@@ -84,9 +88,7 @@ class LogikalBackend(models.Model):
     def _compute_counts(self):
         for backend in self:
             backend.project_count = self.env["logikal.project"].search_count([("backend_id", "=", backend.id)])
-            backend.elevation_count = self.env["logikal.elevation"].search_count(
-                [("backend_id", "=", backend.id)]
-            )
+            backend.elevation_count = self.env["logikal.elevation"].search_count([("backend_id", "=", backend.id)])
 
     @api.constrains("url")
     def _check_url(self):
@@ -94,8 +96,10 @@ class LogikalBackend(models.Model):
             problem = backend._url_problem(backend.url or "")
             if problem:
                 raise ValidationError(  # the URL itself is not repeated: it may hold credentials
-                    _("The API URL is not usable: %(problem)s. Example: https://server/MbioeService.svc/api/v3",
-                      problem=problem)
+                    _(
+                        "The API URL is not usable: %(problem)s. Example: https://server/MbioeService.svc/api/v3",
+                        problem=problem,
+                    )
                 )
 
     def _url_problem(self, url):
@@ -122,8 +126,10 @@ class LogikalBackend(models.Model):
         for backend in self:
             if not (backend.username or "").strip() or len(backend.username) > MAX_USERNAME_LENGTH:
                 raise ValidationError(
-                    _("The LogiKal user name must be set and at most %(limit)s characters long.",
-                      limit=MAX_USERNAME_LENGTH)
+                    _(
+                        "The LogiKal user name must be set and at most %(limit)s characters long.",
+                        limit=MAX_USERNAME_LENGTH,
+                    )
                 )
 
     @api.constrains(*LIMITS)
@@ -137,10 +143,20 @@ class LogikalBackend(models.Model):
     def _limit_message(self, name, low, high, low_included, value):
         label = self._fields[name]._description_string(self.env)
         if low_included:
-            return _("%(field)s must be between %(low)s and %(high)s (got %(value)s).",
-                     field=label, low=low, high=high, value=value)
-        return _("%(field)s must be greater than %(low)s and at most %(high)s (got %(value)s).",
-                 field=label, low=low, high=high, value=value)
+            return _(
+                "%(field)s must be between %(low)s and %(high)s (got %(value)s).",
+                field=label,
+                low=low,
+                high=high,
+                value=value,
+            )
+        return _(
+            "%(field)s must be greater than %(low)s and at most %(high)s (got %(value)s).",
+            field=label,
+            low=low,
+            high=high,
+            value=value,
+        )
 
     @api.model_create_multi
     def create(self, vals_list):

@@ -23,7 +23,9 @@ class LogikalDirectory(models.Model):
         help="Skip this directory and everything below it: no projects are read from it."
     )
     is_excluded = fields.Boolean(
-        compute="_compute_is_excluded", store=True, recursive=True,
+        compute="_compute_is_excluded",
+        store=True,
+        recursive=True,
         help="Excluded itself or through a parent directory.",
     )
     project_ids = fields.One2many("logikal.project", "directory_id", readonly=True)

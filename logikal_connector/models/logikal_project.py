@@ -31,8 +31,11 @@ class LogikalProject(models.Model):
     is_stale = fields.Boolean(compute="_compute_is_stale", search="_search_is_stale")
 
     _sql_constraints = [
-        ("logikal_id_per_backend_unique", "UNIQUE(backend_id, logikal_id)",
-         "A LogiKal project is stored once per connection."),
+        (
+            "logikal_id_per_backend_unique",
+            "UNIQUE(backend_id, logikal_id)",
+            "A LogiKal project is stored once per connection.",
+        ),
     ]
 
     def _compute_counts(self):

@@ -28,19 +28,24 @@ class LogikalSyncConfig(models.Model):
     is_sync_enabled = fields.Boolean("Enabled", default=True)
     sync_interval_minutes = fields.Integer("Interval (min)", required=True, default=60)
     staleness_threshold_minutes = fields.Integer(
-        "Stale after (min)", required=True, default=120,
+        "Stale after (min)",
+        required=True,
+        default=120,
         help="Records not synced for this long are flagged stale.",
     )
     priority = fields.Integer(default=10, help="Lower runs first when several types are due in the same tick.")
     depends_on_id = fields.Many2one(
-        "logikal.sync.config", "Depends on", ondelete="set null",
+        "logikal.sync.config",
+        "Depends on",
+        ondelete="set null",
         help="Run this type only when the parent type is fresh; a stale parent runs first in the same tick.",
     )
     depends_on = fields.Selection(related="depends_on_id.object_type", string="Depends on type")
     cascade_sync = fields.Boolean(
-        "Cascade", help="When a record of this type changed in LogiKal, the enabled types that depend on this one "
-                        "are synced for it in the same run (e.g. a changed project gets its phases, elevations and "
-                        "parts lists read at once).",
+        "Cascade",
+        help="When a record of this type changed in LogiKal, the enabled types that depend on this one "
+        "are synced for it in the same run (e.g. a changed project gets its phases, elevations and "
+        "parts lists read at once).",
     )
     last_sync = fields.Datetime(readonly=True, help="End of the last run that completed this type.")
     last_attempt = fields.Datetime(readonly=True)
@@ -49,7 +54,8 @@ class LogikalSyncConfig(models.Model):
     next_sync = fields.Datetime(compute="_compute_next_sync", help="When the 5-minute tick syncs this type next.")
     is_due = fields.Boolean("Due", compute="_compute_next_sync", help="The interval elapsed: the next tick syncs it.")
     is_overdue = fields.Boolean(
-        "Overdue", compute="_compute_next_sync",
+        "Overdue",
+        compute="_compute_next_sync",
         help="Due for more than 15 minutes: the scheduler is off, waiting for a parent type, or failing.",
     )
     is_stale = fields.Boolean(
@@ -59,14 +65,17 @@ class LogikalSyncConfig(models.Model):
     _sql_constraints = [
         ("object_type_unique", "UNIQUE(object_type)", "There is one interval per object type."),
         ("positive_interval", "CHECK(sync_interval_minutes > 0)", "The interval must be a positive number of minutes."),
-        ("positive_staleness", "CHECK(staleness_threshold_minutes > 0)",
-         "The staleness threshold must be a positive number of minutes."),
+        (
+            "positive_staleness",
+            "CHECK(staleness_threshold_minutes > 0)",
+            "The staleness threshold must be a positive number of minutes.",
+        ),
     ]
 
     @api.depends("last_sync", "sync_interval_minutes", "staleness_threshold_minutes", "is_sync_enabled")
     def _compute_next_sync(self):
         now = fields.Datetime.now()
-        for config, rule in zip(self, self._planning_configs()):
+        for config, rule in zip(self, self._planning_configs(), strict=True):
             config.next_sync = rule.next_sync(now)
             config.is_due = rule.is_due(now)
             config.is_overdue = rule.is_overdue(now)
@@ -74,22 +83,33 @@ class LogikalSyncConfig(models.Model):
 
     def _planning_configs(self):
         """These intervals as the pure planning module's TypeConfig values (same order)."""
-        return [TypeConfig(
-            object_type=config.object_type, enabled=config.is_sync_enabled,
-            interval_minutes=config.sync_interval_minutes, staleness_minutes=config.staleness_threshold_minutes,
-            priority=config.priority, depends_on=config.depends_on_id.object_type or None,
-            cascade=config.cascade_sync, last_sync=config.last_sync or None,
-        ) for config in self]
+        return [
+            TypeConfig(
+                object_type=config.object_type,
+                enabled=config.is_sync_enabled,
+                interval_minutes=config.sync_interval_minutes,
+                staleness_minutes=config.staleness_threshold_minutes,
+                priority=config.priority,
+                depends_on=config.depends_on_id.object_type or None,
+                cascade=config.cascade_sync,
+                last_sync=config.last_sync or None,
+            )
+            for config in self
+        ]
 
     @api.constrains("sync_interval_minutes", "staleness_threshold_minutes")
     def _check_minutes(self):
         for config in self:
             if config.sync_interval_minutes <= 0 or config.staleness_threshold_minutes <= 0:
-                raise ValidationError(_(
-                    "The interval and the staleness threshold of %(type)s must be positive numbers of minutes "
-                    "(got %(interval)s and %(staleness)s).", type=config.object_type,
-                    interval=config.sync_interval_minutes, staleness=config.staleness_threshold_minutes,
-                ))
+                raise ValidationError(
+                    _(
+                        "The interval and the staleness threshold of %(type)s must be positive numbers of minutes "
+                        "(got %(interval)s and %(staleness)s).",
+                        type=config.object_type,
+                        interval=config.sync_interval_minutes,
+                        staleness=config.staleness_threshold_minutes,
+                    )
+                )
 
     @api.depends("object_type")
     def _compute_display_name(self):
@@ -126,8 +146,12 @@ class LogikalSyncConfig(models.Model):
         return {
             "type": "ir.actions.client",
             "tag": "display_notification",
-            "params": {"type": "info", "title": _("LogiKal"), "message": message,
-                       "next": {"type": "ir.actions.client", "tag": "soft_reload"}},
+            "params": {
+                "type": "info",
+                "title": _("LogiKal"),
+                "message": message,
+                "next": {"type": "ir.actions.client", "tag": "soft_reload"},
+            },
         }
 
     def action_sync_now(self):

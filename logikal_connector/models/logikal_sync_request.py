@@ -74,9 +74,13 @@ class LogikalSyncRequest(models.Model):
         """Tell each requester how their Force Sync ended."""
         for request in self.filtered("requested_by_id"):
             success = request.state == "done"
-            request.env["bus.bus"]._sendone(request.requested_by_id.partner_id, "simple_notification", {
-                "type": "success" if success else "danger",
-                "title": _("LogiKal sync done") if success else _("LogiKal sync failed"),
-                "message": request.message or "",
-                "sticky": not success,
-            })
+            request.env["bus.bus"]._sendone(
+                request.requested_by_id.partner_id,
+                "simple_notification",
+                {
+                    "type": "success" if success else "danger",
+                    "title": _("LogiKal sync done") if success else _("LogiKal sync failed"),
+                    "message": request.message or "",
+                    "sticky": not success,
+                },
+            )

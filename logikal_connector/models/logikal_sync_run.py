@@ -31,18 +31,28 @@ class LogikalSyncRun(models.Model):
     heartbeat = fields.Datetime(readonly=True, help="Last sign of life of the worker doing the run.")
     duration = fields.Float("Duration (s)", readonly=True, digits=(16, 2))
     requested_by_id = fields.Many2one("res.users", readonly=True)
-    project_ids = fields.Many2many("logikal.project", string="Projects", readonly=True,
-                                   help="Projects this run synced completely.")
+    project_ids = fields.Many2many(
+        "logikal.project", string="Projects", readonly=True, help="Projects this run synced completely."
+    )
     # scheduled passes: the lead run plans and walks; helper runs (parallel sessions) share its projects
     plan = fields.Json(readonly=True, help="The object types of a scheduled pass and the types it cascades to.")
     tree_done = fields.Boolean("Tree listed", readonly=True, help="Directories/projects of this pass are listed.")
     planned_project_ids = fields.Many2many(
-        "logikal.project", "logikal_sync_run_planned_project_rel", "run_id", "project_id",
-        string="Projects to sync", readonly=True,
+        "logikal.project",
+        "logikal_sync_run_planned_project_rel",
+        "run_id",
+        "project_id",
+        string="Projects to sync",
+        readonly=True,
     )
     cascade_project_ids = fields.Many2many(
-        "logikal.project", "logikal_sync_run_cascade_project_rel", "run_id", "project_id",
-        string="Changed projects", readonly=True, help="Projects whose change in LogiKal cascades to their content.",
+        "logikal.project",
+        "logikal_sync_run_cascade_project_rel",
+        "run_id",
+        "project_id",
+        string="Changed projects",
+        readonly=True,
+        help="Projects whose change in LogiKal cascades to their content.",
     )
     parent_id = fields.Many2one("logikal.sync.run", "Lead run", readonly=True, index=True, ondelete="cascade")
     helper_ids = fields.One2many("logikal.sync.run", "parent_id", "Helper runs", readonly=True)
@@ -118,25 +128,42 @@ class LogikalSyncRun(models.Model):
         dead = dead.filtered(lambda run: not is_alive(run))
         now = fields.Datetime.now()
         for run in dead:
-            run.write({
-                "state": "aborted", "end_date": now,
-                "error_summary": "\n".join(filter(None, [
-                    run.error_summary, "The worker stopped during the run (killed or restarted); its work resumes."])),
-            })
+            run.write(
+                {
+                    "state": "aborted",
+                    "end_date": now,
+                    "error_summary": "\n".join(
+                        filter(
+                            None,
+                            [
+                                run.error_summary,
+                                "The worker stopped during the run (killed or restarted); its work resumes.",
+                            ],
+                        )
+                    ),
+                }
+            )
         return dead
 
     def _continue(self):
         """A new running run that carries on the work of this aborted one (its completed projects kept)."""
         self.ensure_one()
-        return self.create({
-            "backend_id": self.backend_id.id, "trigger": self.trigger, "scope": self.scope,
-            "object_types": self.object_types, "requested_by_id": self.requested_by_id.id,
-            "plan": self.plan, "tree_done": self.tree_done, "resumed_from_id": self.id,
-            "planned_project_ids": [(6, 0, self.planned_project_ids.ids)],
-            "cascade_project_ids": [(6, 0, self.cascade_project_ids.ids)],
-            "project_ids": [(6, 0, (self.project_ids | self.helper_ids.project_ids).ids)],
-            "heartbeat": fields.Datetime.now(),
-        })
+        return self.create(
+            {
+                "backend_id": self.backend_id.id,
+                "trigger": self.trigger,
+                "scope": self.scope,
+                "object_types": self.object_types,
+                "requested_by_id": self.requested_by_id.id,
+                "plan": self.plan,
+                "tree_done": self.tree_done,
+                "resumed_from_id": self.id,
+                "planned_project_ids": [(6, 0, self.planned_project_ids.ids)],
+                "cascade_project_ids": [(6, 0, self.cascade_project_ids.ids)],
+                "project_ids": [(6, 0, (self.project_ids | self.helper_ids.project_ids).ids)],
+                "heartbeat": fields.Datetime.now(),
+            }
+        )
 
     @api.autovacuum
     def _gc_old_runs(self):

@@ -15,8 +15,8 @@ class ResConfigSettings(models.TransientModel):
     logikal_background_sync_enabled = fields.Boolean(
         "LogiKal background sync",
         help="On (the default for new installs: no parameter stored means on): the 5-minute tick syncs the "
-             "object types that are due. Off: no scheduled work at all (no run is recorded); Force Sync and "
-             "'Sync now' still work.",
+        "object types that are due. Off: no scheduled work at all (no run is recorded); Force Sync and "
+        "'Sync now' still work.",
     )
 
     @api.model

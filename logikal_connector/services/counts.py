@@ -20,9 +20,7 @@ class RunCounts:
         self.errors.append(f"{label}: {error}")
 
     def as_vals(self):
-        return {
-            f"{otype}_{outcome}": self.by_type[otype][outcome] for otype in OBJECT_TYPES for outcome in OUTCOMES
-        }
+        return {f"{otype}_{outcome}": self.by_type[otype][outcome] for otype in OBJECT_TYPES for outcome in OUTCOMES}
 
     def writes(self):
         """How many records were created, updated or archived (what 'nothing changed' must keep at 0)."""

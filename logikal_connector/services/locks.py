@@ -38,12 +38,15 @@ class AdvisoryLocks:
 
     def held_elsewhere(self, namespace, key):
         """Whether another database session holds this lock (a live worker)."""
-        self.cr.execute(f"""
+        self.cr.execute(
+            f"""
             SELECT 1 FROM pg_locks
              WHERE locktype = 'advisory' AND granted AND pid <> pg_backend_pid()
                AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
                AND classid = %s::bigint::oid AND objid = ({_key_sql(key)})::bigint::oid AND objsubid = 2
-        """, (namespace, key))
+        """,
+            (namespace, key),
+        )
         return bool(self.cr.fetchone())
 
     def holds(self, namespace, key):

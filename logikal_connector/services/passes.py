@@ -38,8 +38,11 @@ class TypePass:
         result = WalkResult()
         if walk_types:
             try:
-                engine.walk(with_projects=bool({"project"} & (self.types | self.cascade)), result=result,
-                            listed_since=(self.run.resumed_from_id or self.run).start_date)
+                engine.walk(
+                    with_projects=bool({"project"} & (self.types | self.cascade)),
+                    result=result,
+                    listed_since=(self.run.resumed_from_id or self.run).start_date,
+                )
             finally:  # also when the budget ran out mid-walk: what changed is kept for the cascade
                 changed = [result.projects[guid].id for guid in result.changed if guid in result.projects]
                 self.run.write({"cascade_project_ids": [(4, pid) for pid in changed]})
@@ -62,9 +65,13 @@ class TypePass:
 def _eligible_domain(backend):
     """Live projects, not excluded, not parked after too many failures, not waiting for their retry."""
     return [
-        ("backend_id", "=", backend.id), ("active", "=", True), ("directory_id.is_excluded", "=", False),
+        ("backend_id", "=", backend.id),
+        ("active", "=", True),
+        ("directory_id.is_excluded", "=", False),
         ("sync_attempts", "<", backend.max_attempts),
-        "|", ("next_retry_date", "=", False), ("next_retry_date", "<=", fields.Datetime.now()),
+        "|",
+        ("next_retry_date", "=", False),
+        ("next_retry_date", "<=", fields.Datetime.now()),
     ]
 
 

@@ -8,9 +8,8 @@ when the time budget ran out (the scheduler resumes it).
 import logging
 import time
 
-from psycopg2.errors import TransactionRollbackError
-
 from odoo import fields
+from psycopg2.errors import TransactionRollbackError
 
 from ..logikal import CallStats, LogikalError
 from .counts import RunCounts
@@ -45,11 +44,23 @@ class SyncRunner:
         self._on_checkpoint = on_checkpoint or (lambda: None)
 
     def start(self, trigger, scope, object_types, requested_by=None, values=None):
-        run = self.env["logikal.sync.run"].sudo().create(dict({
-            "backend_id": self.backend.id, "trigger": trigger, "scope": scope,
-            "object_types": ",".join(object_types), "requested_by_id": requested_by.id if requested_by else False,
-            "heartbeat": fields.Datetime.now(),
-        }, **(values or {})))
+        run = (
+            self.env["logikal.sync.run"]
+            .sudo()
+            .create(
+                dict(
+                    {
+                        "backend_id": self.backend.id,
+                        "trigger": trigger,
+                        "scope": scope,
+                        "object_types": ",".join(object_types),
+                        "requested_by_id": requested_by.id if requested_by else False,
+                        "heartbeat": fields.Datetime.now(),
+                    },
+                    **(values or {}),
+                )
+            )
+        )
         self._commit()
         return run
 
@@ -64,9 +75,15 @@ class SyncRunner:
         engine = None
         try:
             with self.backend._session(stats) as session:
-                engine = SyncEngine(self.env, self.backend, session, RecordStore(self.env, self.backend, counts),
-                                    deadline=self.deadline, commit=self._commit,
-                                    heartbeat=lambda: self._beat(run))
+                engine = SyncEngine(
+                    self.env,
+                    self.backend,
+                    session,
+                    RecordStore(self.env, self.backend, counts),
+                    deadline=self.deadline,
+                    commit=self._commit,
+                    heartbeat=lambda: self._beat(run),
+                )
                 work(engine)
             state, message = ("partial" if counts.failures() else "done"), ""
         except BudgetExhausted:
@@ -78,9 +95,12 @@ class SyncRunner:
         except TransactionRollbackError as error:  # another worker wrote the same rows: redo the unit later
             _logger.info("LogiKal sync run %s met a concurrent update (%s); it resumes", run.id, error.pgcode)
             self._rollback()
-            state, message = ("running", "") if resumable else (
-                "partial" if counts.failures() else "done", "stopped by a concurrent update; the rest resumes")
-        except Exception as error:  # noqa: BLE001 - a run must be closed whatever happened
+            state, message = (
+                ("running", "")
+                if resumable
+                else ("partial" if counts.failures() else "done", "stopped by a concurrent update; the rest resumes")
+            )
+        except Exception as error:
             _logger.exception("LogiKal sync run %s crashed", run.id)
             self._rollback()
             state, message = "failed", f"internal error: {error.__class__.__name__}: {error}"
@@ -94,17 +114,20 @@ class SyncRunner:
     def _finish(self, run, state, message, counts, stats, engine, seconds):
         errors = counts.errors[:50] + ([message] if message and state != "running" else [])
         vals = _add_counts(run, counts.as_vals())
-        vals.update({
-            "api_calls": run.api_calls + stats.total_calls, "logins": run.logins + stats.logins,
-            "bytes_downloaded": run.bytes_downloaded + stats.bytes_in,
-            "parts_downloads": run.parts_downloads + (engine.parts_lists if engine else 0),
-            "thumbnail_downloads": run.thumbnail_downloads + (engine.thumbnails if engine else 0),
-            "relogin_reasons": "\n".join(filter(None, [run.relogin_reasons, *stats.relogins])) or False,
-            "calls_by_endpoint": _merge_calls(run.calls_by_endpoint, stats.calls),
-            "error_summary": "\n".join(filter(None, [run.error_summary, *errors])) or False,
-            "heartbeat": fields.Datetime.now(),
-            "duration": run.duration + seconds,
-        })
+        vals.update(
+            {
+                "api_calls": run.api_calls + stats.total_calls,
+                "logins": run.logins + stats.logins,
+                "bytes_downloaded": run.bytes_downloaded + stats.bytes_in,
+                "parts_downloads": run.parts_downloads + (engine.parts_lists if engine else 0),
+                "thumbnail_downloads": run.thumbnail_downloads + (engine.thumbnails if engine else 0),
+                "relogin_reasons": "\n".join(filter(None, [run.relogin_reasons, *stats.relogins])) or False,
+                "calls_by_endpoint": _merge_calls(run.calls_by_endpoint, stats.calls),
+                "error_summary": "\n".join(filter(None, [run.error_summary, *errors])) or False,
+                "heartbeat": fields.Datetime.now(),
+                "duration": run.duration + seconds,
+            }
+        )
         if state != "running":
             vals.update({"state": state, "end_date": fields.Datetime.now()})
         run.write(vals)

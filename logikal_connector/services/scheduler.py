@@ -61,8 +61,14 @@ class Scheduler:
         return time.monotonic() < self.deadline
 
     def runner(self, backend):
-        return SyncRunner(self.env, backend, commit=self._commit, rollback=self._rollback,
-                          deadline=self.deadline, on_checkpoint=self._progress)
+        return SyncRunner(
+            self.env,
+            backend,
+            commit=self._commit,
+            rollback=self._rollback,
+            deadline=self.deadline,
+            on_checkpoint=self._progress,
+        )
 
     def refresh(self):
         """Commit (cron path), so the next query sees what other workers committed."""
@@ -116,11 +122,13 @@ class Scheduler:
     # ------------------------------------------------------------------ dead workers
     def abort_dead_runs(self):
         Run = self.env["logikal.sync.run"]
-        dead = Run._abort_dead_runs(fields.Datetime.now() - DEAD_AFTER,
-                                    is_alive=lambda run: self.locks.held_elsewhere(locks.RUN, run.id))
+        dead = Run._abort_dead_runs(
+            fields.Datetime.now() - DEAD_AFTER, is_alive=lambda run: self.locks.held_elsewhere(locks.RUN, run.id)
+        )
         for run in dead:
-            _logger.warning("LogiKal sync run %s (%s) lost its worker; it is marked aborted and resumed",
-                            run.id, run.scope)
+            _logger.warning(
+                "LogiKal sync run %s (%s) lost its worker; it is marked aborted and resumed", run.id, run.scope
+            )
         if dead:
             self.refresh()
         return dead
@@ -138,8 +146,9 @@ class Scheduler:
 
     def _claim_request(self, backend):
         Request = self.env["logikal.sync.request"]
-        for request in Request.search([("backend_id", "=", backend.id), ("state", "in", ("queued", "running"))],
-                                      order="id"):
+        for request in Request.search(
+            [("backend_id", "=", backend.id), ("state", "in", ("queued", "running"))], order="id"
+        ):
             if self.locks.holds(locks.KEY, request.key) or not self.locks.try_lock(locks.KEY, request.key):
                 continue
             self.refresh()  # a fresh snapshot now that the key is ours
@@ -172,8 +181,12 @@ class Scheduler:
         types = _request_types(request)
         values = {"plan": self._types_plan(types)} if request.scope == "types" else {}
         return self.runner(request.backend_id).start(
-            "manual" if request.scope == "types" else "force", _scope_label(request),
-            types, request.requested_by_id, values=values)
+            "manual" if request.scope == "types" else "force",
+            _scope_label(request),
+            types,
+            request.requested_by_id,
+            values=values,
+        )
 
     def _request_work(self, run, request):
         if request.scope == "types":
@@ -188,8 +201,13 @@ class Scheduler:
 
     def _finish_requests(self, group, request, run, outcome):
         success = outcome.state in ("done", "partial")
-        group.write({"state": "done" if success else "failed", "done_date": fields.Datetime.now(),
-                     "message": _outcome_message(run, outcome)})
+        group.write(
+            {
+                "state": "done" if success else "failed",
+                "done_date": fields.Datetime.now(),
+                "message": _outcome_message(run, outcome),
+            }
+        )
         target = request._target()
         if target and not success:
             target.write({"sync_state": "failed", "sync_error": outcome.message})
@@ -233,17 +251,26 @@ class Scheduler:
             self.locks.unlock(locks.LEAD, PLANNING_KEY)
 
     def _passes(self, backends):
-        return self.env["logikal.sync.run"].search([
-            ("backend_id", "in", backends.ids), ("trigger", "=", "cron"), ("parent_id", "=", False),
-            ("state", "=", "running"),
-        ])
+        return self.env["logikal.sync.run"].search(
+            [
+                ("backend_id", "in", backends.ids),
+                ("trigger", "=", "cron"),
+                ("parent_id", "=", False),
+                ("state", "=", "running"),
+            ]
+        )
 
     def _continue_aborted(self, backends):
         Run = self.env["logikal.sync.run"]
-        aborted = Run.search([
-            ("backend_id", "in", backends.ids), ("trigger", "=", "cron"), ("parent_id", "=", False),
-            ("state", "=", "aborted"), ("start_date", ">=", fields.Datetime.now() - timedelta(days=1)),
-        ])
+        aborted = Run.search(
+            [
+                ("backend_id", "in", backends.ids),
+                ("trigger", "=", "cron"),
+                ("parent_id", "=", False),
+                ("state", "=", "aborted"),
+                ("start_date", ">=", fields.Datetime.now() - timedelta(days=1)),
+            ]
+        )
         continued = Run.search([("resumed_from_id", "in", aborted.ids)]).resumed_from_id
         runs = [run._continue() for run in aborted - continued]
         self._commit()
@@ -274,12 +301,14 @@ class Scheduler:
         lead = self._wait_for_tree(backend)
         if not lead or not self._claimable(lead):
             return
-        run = self.runner(backend).start("cron", f"{lead.scope} (helper)", lead.plan["types"],
-                                         values={"parent_id": lead.id, "plan": lead.plan})
+        run = self.runner(backend).start(
+            "cron", f"{lead.scope} (helper)", lead.plan["types"], values={"parent_id": lead.id, "plan": lead.plan}
+        )
         self.locks.try_lock(locks.RUN, run.id)
         try:
             self.runner(backend).execute(
-                run, lambda engine: descend(self, engine, lead, run, wait_for_helpers=False), resumable=False)
+                run, lambda engine: descend(self, engine, lead, run, wait_for_helpers=False), resumable=False
+            )
         finally:
             self.locks.unlock(locks.RUN, run.id)
 
@@ -321,7 +350,8 @@ class Scheduler:
 
     def _open_units(self, lead):
         self.env.flush_all()
-        self.env.cr.execute("""
+        self.env.cr.execute(
+            """
             SELECT p.id FROM logikal_sync_run_planned_project_rel u
               JOIN logikal_project p ON p.id = u.project_id
              WHERE u.run_id = %(lead)s AND NOT EXISTS (
@@ -329,7 +359,9 @@ class Scheduler:
                      JOIN logikal_sync_run r ON r.id = d.logikal_sync_run_id
                     WHERE d.logikal_project_id = p.id AND (r.id = %(lead)s OR r.parent_id = %(lead)s))
              ORDER BY p.last_sync_date ASC NULLS FIRST, p.id
-        """, {"lead": lead.id})
+        """,
+            {"lead": lead.id},
+        )
         return [row[0] for row in self.env.cr.fetchall()]
 
     # ------------------------------------------------------------------ per-type bookkeeping
@@ -340,9 +372,12 @@ class Scheduler:
         blocked = {t: planning.blocked_by(configs._planning_configs(), t, now, synced_with=types) for t in types}
         blocked = {t: parent for t, parent in blocked.items() if parent}
         for object_type, parent in blocked.items():
-            configs.filtered(lambda c, t=object_type: c.object_type == t).write({
-                "last_result": "skipped", "last_message": f"waiting for {parent}: it is not fresh",
-            })
+            configs.filtered(lambda c, t=object_type: c.object_type == t).write(
+                {
+                    "last_result": "skipped",
+                    "last_message": f"waiting for {parent}: it is not fresh",
+                }
+            )
         return set(blocked)
 
     def stamp_types(self, types, counts, complete=True):
@@ -350,17 +385,22 @@ class Scheduler:
         if not types:
             return
         failures = counts.failures()
-        self.configs().filtered(lambda c: c.object_type in types).write({
-            "last_sync": fields.Datetime.now(),
-            "last_result": "partial" if failures or not complete else "done",
-            "last_message": f"{failures} items failed; they are retried" if failures else False,
-        })
+        self.configs().filtered(lambda c: c.object_type in types).write(
+            {
+                "last_sync": fields.Datetime.now(),
+                "last_result": "partial" if failures or not complete else "done",
+                "last_message": f"{failures} items failed; they are retried" if failures else False,
+            }
+        )
 
     def stamp_failure(self, run, outcome):
         types = (run.plan or {}).get("types", [])
-        self.configs().filtered(lambda c: c.object_type in types).write({
-            "last_result": "failed", "last_message": (outcome.message or "")[:250],
-        })
+        self.configs().filtered(lambda c: c.object_type in types).write(
+            {
+                "last_result": "failed",
+                "last_message": (outcome.message or "")[:250],
+            }
+        )
         self._commit()
 
 
@@ -378,6 +418,8 @@ def _scope_label(request):
 
 
 def _outcome_message(run, outcome):
-    text = (f"{run.scope}: {run.total_changes} changes, {run.total_failed} failures, "
-            f"{run.api_calls} API calls, {run.logins} logins in {run.duration:.1f} s")
+    text = (
+        f"{run.scope}: {run.total_changes} changes, {run.total_failed} failures, "
+        f"{run.api_calls} API calls, {run.logins} logins in {run.duration:.1f} s"
+    )
     return f"{text}. {outcome.message}" if outcome.message else text

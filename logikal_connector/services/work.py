@@ -20,6 +20,7 @@ def everything(run):
         result = engine.walk()
         projects = engine.env["logikal.project"].browse([p.id for p in result.projects.values()])
         sync_projects(engine, run, projects)
+
     return work
 
 
@@ -28,6 +29,7 @@ def directory(run, directory_record):
         result = engine.walk(directory_record)
         projects = engine.env["logikal.project"].browse([p.id for p in result.projects.values()])
         sync_projects(engine, run, projects)
+
     return work
 
 
@@ -37,11 +39,13 @@ def project(run, project_record):
         listed = engine.session.list_projects(directory_record.path)
         engine.store.projects(directory_record, listed)
         if project_record.logikal_id not in {p.id for p in listed}:
-            engine.store.record_failure(project_record, "project",
-                                        f"not listed in {directory_record.path} any more (moved or removed)")
+            engine.store.record_failure(
+                project_record, "project", f"not listed in {directory_record.path} any more (moved or removed)"
+            )
             return
         if engine.sync_project(project_record):
             run.project_ids = [(4, project_record.id)]
+
     return work
 
 
@@ -49,4 +53,5 @@ def elevation(run, elevation_record):
     def work(engine):
         if not engine.sync_elevation(elevation_record):
             engine.store.record_failure(elevation_record, "elevation", "not listed in its phase any more")
+
     return work

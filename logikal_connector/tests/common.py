@@ -41,10 +41,17 @@ class LogikalSimulatorCase(TransactionCase):
         super().setUpClass()
         if Simulator is None:
             raise unittest.SkipTest("the LogiKal simulator (logikal_sim/) is not beside the addon")
-        cls.backend = cls.env["logikal.backend"].create({
-            "name": "Simulator", "url": "http://127.0.0.1:9/api/v3", "username": USERNAME,
-            "password_input": PASSWORD, "read_timeout": 5, "parts_timeout": 5, "max_retries": 2,
-        })
+        cls.backend = cls.env["logikal.backend"].create(
+            {
+                "name": "Simulator",
+                "url": "http://127.0.0.1:9/api/v3",
+                "username": USERNAME,
+                "password_input": PASSWORD,
+                "read_timeout": 5,
+                "parts_timeout": 5,
+                "max_retries": 2,
+            }
+        )
 
     def setUp(self):
         super().setUp()
@@ -79,7 +86,9 @@ class LogikalSimulatorCase(TransactionCase):
         return self.models("logikal.project").search([("backend_id", "=", self.backend.id), ("logikal_id", "=", guid)])
 
     def elevation(self, guid):
-        return self.models("logikal.elevation").search([("backend_id", "=", self.backend.id), ("logikal_id", "=", guid)])
+        return self.models("logikal.elevation").search(
+            [("backend_id", "=", self.backend.id), ("logikal_id", "=", guid)]
+        )
 
     def expected(self):
         """The simulator's dataset without the content of projects deleted in LogiKal (never descended into)."""

@@ -8,7 +8,6 @@ import string
 from lxml import etree
 from odoo.exceptions import ValidationError
 from odoo.tests import HttpCase, TransactionCase, new_test_user, tagged
-from odoo.tools import mute_logger
 
 from ..models.logikal_backend import MAX_PASSWORD_LENGTH
 from .common import LogikalSimulatorCase, utc
@@ -38,8 +37,15 @@ BAD_LIMITS = {
     "retry_delay_minutes": ([0, -15, 10081], "Retry delay (min) must be between 1 and 10080 (got 0)."),
     "max_attempts": ([0, 101], "Attempts before parking must be between 1 and 100 (got 0)."),
 }
-EDGES = {"connect_timeout": 300, "read_timeout": 0.1, "max_retries": 0, "max_parts_mb": 500,
-         "parallel_sessions": 8, "retry_delay_minutes": 1, "max_attempts": 100}
+EDGES = {
+    "connect_timeout": 300,
+    "read_timeout": 0.1,
+    "max_retries": 0,
+    "max_parts_mb": 500,
+    "parallel_sessions": 8,
+    "retry_delay_minutes": 1,
+    "max_attempts": 100,
+}
 
 
 @tagged("post_install", "-at_install")
@@ -68,8 +74,10 @@ class TestConnectionValidation(TransactionCase):
     def test_url_needs_http_scheme_and_host_without_credentials(self):
         for url, problem in BAD_URLS.items():
             with self.subTest(url=url[:40]):
-                self.assert_refused({"url": url}, f"The API URL is not usable: {problem}. "
-                                                  "Example: https://server/MbioeService.svc/api/v3")
+                self.assert_refused(
+                    {"url": url},
+                    f"The API URL is not usable: {problem}. Example: https://server/MbioeService.svc/api/v3",
+                )
 
     def test_url_error_never_repeats_credentials(self):
         with self.assertRaises(ValidationError) as caught:
@@ -78,8 +86,9 @@ class TestConnectionValidation(TransactionCase):
 
     def test_url_and_username_are_trimmed(self):
         self.backend.write({"url": "  https://server:8443/MbioeService.svc/api/v3/ ", "username": " odoo "})
-        self.assertEqual((self.backend.url, self.backend.username),
-                         ("https://server:8443/MbioeService.svc/api/v3", "odoo"))
+        self.assertEqual(
+            (self.backend.url, self.backend.username), ("https://server:8443/MbioeService.svc/api/v3", "odoo")
+        )
 
     def test_limits_have_ranges(self):
         for field, (values, message) in BAD_LIMITS.items():
@@ -135,15 +144,22 @@ class TestHostileLogikalData(LogikalSimulatorCase):
         long_name = "Ünïcødé " * 1250
         self.sim.mutate("rename", project=first["id"], name=HTML_NAME)
         self.sim.mutate("rename", project=second["id"], name=long_name)
-        self.sim.mutate("change_elevation", elevation=elevation["id"], name="<script>alert('x')</script>",
-                        userDescription="<b>bold</b> & \"quoted\"\n" * 500)
+        self.sim.mutate(
+            "change_elevation",
+            elevation=elevation["id"],
+            name="<script>alert('x')</script>",
+            userDescription='<b>bold</b> & "quoted"\n' * 500,
+        )
         run = self.run_sync()
         self.assertEqual(run.state, "done", run.error_summary)
         record = self.elevation(elevation["id"])
-        self.assertEqual((self.project(first["id"]).name, self.project(second["id"]).name),
-                         (HTML_NAME, long_name.strip()))
-        self.assertEqual((record.name, record.user_description),
-                         ("<script>alert('x')</script>", ("<b>bold</b> & \"quoted\"\n" * 500).strip()))
+        self.assertEqual(
+            (self.project(first["id"]).name, self.project(second["id"]).name), (HTML_NAME, long_name.strip())
+        )
+        self.assertEqual(
+            (record.name, record.user_description),
+            ("<script>alert('x')</script>", ('<b>bold</b> & "quoted"\n' * 500).strip()),
+        )
 
     def test_negative_sizes_are_stored_as_sent(self):
         elevation = self.data["live_elevations"][1]
@@ -155,17 +171,27 @@ class TestHostileLogikalData(LogikalSimulatorCase):
 
     def test_dates_in_milliseconds_and_zero_dates(self):
         directory = self.data["directories"][0]["path"]
-        in_ms = self.sim.mutate("add_project", directory=directory, name="Milliseconds", elevations=1,
-                                createdDate=1_700_000_000_000, changedDate=1_700_000_360_000)
-        undated = self.sim.mutate("add_project", directory=directory, name="Undated", elevations=1,
-                                  createdDate=0, changedDate=0)
+        in_ms = self.sim.mutate(
+            "add_project",
+            directory=directory,
+            name="Milliseconds",
+            elevations=1,
+            createdDate=1_700_000_000_000,
+            changedDate=1_700_000_360_000,
+        )
+        undated = self.sim.mutate(
+            "add_project", directory=directory, name="Undated", elevations=1, createdDate=0, changedDate=0
+        )
         run = self.run_sync()
         self.assertEqual(run.state, "done", run.error_summary)
         dated = self.project(in_ms["id"])
-        self.assertEqual((dated.logikal_created_date, dated.logikal_changed_date),
-                         (utc(1_700_000_000), utc(1_700_000_360)))
-        self.assertEqual((self.project(undated["id"]).logikal_created_date,
-                          self.project(undated["id"]).logikal_changed_date), (False, False))
+        self.assertEqual(
+            (dated.logikal_created_date, dated.logikal_changed_date), (utc(1_700_000_000), utc(1_700_000_360))
+        )
+        self.assertEqual(
+            (self.project(undated["id"]).logikal_created_date, self.project(undated["id"]).logikal_changed_date),
+            (False, False),
+        )
 
     def test_control_characters_never_abort_a_run(self):
         directory = self.data["directories"][-1]["path"]
@@ -173,8 +199,7 @@ class TestHostileLogikalData(LogikalSimulatorCase):
         bell = self.sim.mutate("add_project", directory=directory, name="Bell\x07\x1b[31mred\ttab", elevations=1)
         run = self.run_sync()
         self.assertEqual(run.state, "done", run.error_summary)
-        self.assertEqual((self.project(nul["id"]).name, self.project(bell["id"]).name),
-                         ("Nulbyte", "Bell[31mred\ttab"))
+        self.assertEqual((self.project(nul["id"]).name, self.project(bell["id"]).name), ("Nulbyte", "Bell[31mred\ttab"))
 
     def test_unindexable_directory_path_is_skipped_not_fatal(self):
         rng = random.Random(8)  # incompressible, so PostgreSQL cannot squeeze it into an index row
@@ -223,15 +248,21 @@ class TestMarkupShownAsText(LogikalSimulatorCase, HttpCase):
 
     def test_json_rpc_returns_the_name_as_a_plain_string(self):
         self.authenticate(self.user.login, self.user.login)
-        result = self.make_jsonrpc_request("/web/dataset/call_kw", {
-            "model": "logikal.project", "method": "web_search_read",
-            "args": [[("id", "=", self.record.id)], {"name": {}, "display_name": {}}], "kwargs": {},
-        })
+        result = self.make_jsonrpc_request(
+            "/web/dataset/call_kw",
+            {
+                "model": "logikal.project",
+                "method": "web_search_read",
+                "args": [[("id", "=", self.record.id)], {"name": {}, "display_name": {}}],
+                "kwargs": {},
+            },
+        )
         self.assertEqual(result["records"], [{"id": self.record.id, "name": HTML_NAME, "display_name": HTML_NAME}])
 
     def test_qweb_escapes_the_name(self):
-        html = str(self.env["ir.qweb"]._render(etree.fromstring('<p><t t-out="record.name"/></p>'),
-                                               {"record": self.record}))
+        html = str(
+            self.env["ir.qweb"]._render(etree.fromstring('<p><t t-out="record.name"/></p>'), {"record": self.record})
+        )
         self.assertEqual(html, "<p>&lt;img src=x onerror=alert(1)&gt;</p>")
 
     def test_browser_shows_the_name_as_text(self):
@@ -262,4 +293,3 @@ class TestMarkupShownAsText(LogikalSimulatorCase, HttpCase):
         for url, selector in selectors.items():
             with self.subTest(url=url):
                 self.browser_js(url, check % (json.dumps(HTML_NAME), json.dumps(selector)), login=self.user.login)
-

@@ -9,11 +9,9 @@ import time
 import unittest
 from contextlib import contextmanager
 from datetime import datetime, timedelta
-
 from unittest.mock import patch
 
 from freezegun import freeze_time
-
 from odoo import SUPERUSER_ID, api
 from odoo.modules.registry import DummyRLock, Registry
 from odoo.tests import BaseCase, get_db_name, tagged
@@ -47,7 +45,8 @@ class SchedulerCase(LogikalSimulatorCase):
 
     def runs(self, **domain):
         return self.env["logikal.sync.run"].search(
-            [("backend_id", "=", self.backend.id)] + [(k, "=", v) for k, v in domain.items()], order="id")
+            [("backend_id", "=", self.backend.id)] + [(k, "=", v) for k, v in domain.items()], order="id"
+        )
 
     def set_last_syncs(self, now, **minutes_ago):
         for object_type, minutes in minutes_ago.items():
@@ -63,20 +62,35 @@ class SchedulerCase(LogikalSimulatorCase):
 @tagged("post_install", "-at_install")
 class TestSchedulerPlanning(SchedulerCase):
     def test_seeded_intervals(self):
-        seeded = {c.object_type: (c.sync_interval_minutes, c.staleness_threshold_minutes, c.priority,
-                                  c.depends_on or False, c.cascade_sync) for c in self.configs}
-        self.assertEqual(seeded, {
-            "directory": (60, 120, 1, False, False), "project": (30, 60, 2, "directory", True),
-            "phase": (15, 30, 3, "project", False), "elevation": (15, 30, 4, "phase", False),
-            "parts_list": (15, 30, 5, "elevation", False),
-        })
+        seeded = {
+            c.object_type: (
+                c.sync_interval_minutes,
+                c.staleness_threshold_minutes,
+                c.priority,
+                c.depends_on or False,
+                c.cascade_sync,
+            )
+            for c in self.configs
+        }
+        self.assertEqual(
+            seeded,
+            {
+                "directory": (60, 120, 1, False, False),
+                "project": (30, 60, 2, "directory", True),
+                "phase": (15, 30, 3, "project", False),
+                "elevation": (15, 30, 4, "phase", False),
+                "parts_list": (15, 30, 5, "elevation", False),
+            },
+        )
 
     def test_first_tick_syncs_everything_in_dependency_order_then_only_what_is_due(self):
         with freeze_time(T0):
             runs, progress = self.tick()
         self.assertEqual(len(runs), 1)
-        self.assertEqual((runs.trigger, runs.state, runs.plan["types"]),
-                         ("cron", "done", ["directory", "project", "phase", "elevation", "parts_list"]))
+        self.assertEqual(
+            (runs.trigger, runs.state, runs.plan["types"]),
+            ("cron", "done", ["directory", "project", "phase", "elevation", "parts_list"]),
+        )
         live = self.expected_projects_live()
         self.assertEqual(len(runs.project_ids), len(live))
         self.assertEqual(len(self.elevations()), len(self.expected()["elevations"]))
@@ -103,8 +117,9 @@ class TestSchedulerPlanning(SchedulerCase):
         with freeze_time(T0 + timedelta(minutes=30)):  # projects (30 min); phases not yet (synced 5 min ago)
             self.set_last_syncs(T0 + timedelta(minutes=30), phase=5, elevation=5, parts_list=5)
             runs, _progress = self.tick()
-        self.assertEqual((runs.plan["types"], runs.plan["cascade"]),
-                         (["project"], ["elevation", "parts_list", "phase"]))
+        self.assertEqual(
+            (runs.plan["types"], runs.plan["cascade"]), (["project"], ["elevation", "parts_list", "phase"])
+        )
 
     def test_priority_orders_independent_types(self):
         self.configs.write({"depends_on_id": False})
@@ -125,8 +140,7 @@ class TestSchedulerPlanning(SchedulerCase):
             self.assertEqual(self.sim.counters()["calls"].get("GET /projects", 0), 0)
         with freeze_time(T0 + timedelta(hours=1)):
             self.config("project").sync_interval_minutes = 500  # not due, but stale (> 60 min)
-            self.set_last_syncs(T0 + timedelta(hours=1), directory=50, project=61, phase=15, elevation=1,
-                                parts_list=1)
+            self.set_last_syncs(T0 + timedelta(hours=1), directory=50, project=61, phase=15, elevation=1, parts_list=1)
             runs, _progress = self.tick()
         self.assertEqual(runs.plan["types"], ["project", "phase"])
         self.assertEqual(self.config("project").last_sync, T0 + timedelta(hours=1))
@@ -166,8 +180,9 @@ class TestSchedulerRequests(SchedulerCase):
     def test_master_switch_off_skips_scheduled_work_quietly_but_serves_requests(self):
         self.configs.write({"last_sync": False})
         self.env["res.config.settings"].create({"logikal_background_sync_enabled": False}).execute()
-        self.assertEqual(self.env["ir.config_parameter"].get_param("logikal_connector.background_sync_enabled"),
-                         "False")
+        self.assertEqual(
+            self.env["ir.config_parameter"].get_param("logikal_connector.background_sync_enabled"), "False"
+        )
         with freeze_time(T0):
             runs, progress = self.tick()
             self.assertFalse(runs)
@@ -181,8 +196,10 @@ class TestSchedulerRequests(SchedulerCase):
         self.assertEqual(self.config("directory").last_sync, T0)
         self.assertFalse(self.config("project").last_sync)
         self.assertFalse(self.projects())
-        self.assertEqual(len(self.models("logikal.directory").search([("backend_id", "=", self.backend.id)])),
-                         len(self.expected()["directories"]))
+        self.assertEqual(
+            len(self.models("logikal.directory").search([("backend_id", "=", self.backend.id)])),
+            len(self.expected()["directories"]),
+        )
 
     def test_master_switch_default_is_on(self):
         self.env["ir.config_parameter"].search([("key", "=", "logikal_connector.background_sync_enabled")]).unlink()
@@ -192,27 +209,36 @@ class TestSchedulerRequests(SchedulerCase):
     def test_force_sync_coalesces_and_shows_its_states(self):
         self.run_sync()
         project = self.projects().filtered("active")[0]
-        user = self.env["res.users"].create({
-            "name": "LogiKal user", "login": "lk-user",
-            "groups_id": [(6, 0, [self.env.ref("logikal_connector.group_logikal_user").id])],
-        })
+        user = self.env["res.users"].create(
+            {
+                "name": "LogiKal user",
+                "login": "lk-user",
+                "groups_id": [(6, 0, [self.env.ref("logikal_connector.group_logikal_user").id])],
+            }
+        )
         triggers = self.env["ir.cron.trigger"].search_count([("cron_id", "=", self.cron.id)])
         project.with_user(user).action_force_sync()
         project.with_user(user).action_force_sync()
         requests = self.env["logikal.sync.request"].search([("project_id", "=", project.id)])
-        self.assertEqual((len(requests), requests.state, requests.requested_by_id, project.sync_state),
-                         (1, "queued", user, "queued"))
+        self.assertEqual(
+            (len(requests), requests.state, requests.requested_by_id, project.sync_state), (1, "queued", user, "queued")
+        )
         self.assertEqual(self.env["ir.cron.trigger"].search_count([("cron_id", "=", self.cron.id)]), triggers + 2)
         self.sim.reset_counters()
         runs, _progress = self.tick()
-        self.assertEqual((runs.trigger, runs.state, runs.requested_by_id, runs.project_ids),
-                         ("force", "done", user, project))
+        self.assertEqual(
+            (runs.trigger, runs.state, runs.requested_by_id, runs.project_ids), ("force", "done", user, project)
+        )
         self.assertEqual((requests.state, requests.run_id, project.sync_state), ("done", runs, "done"))
         self.assertEqual(self.sim.counters()["logins"], 1)
         sent = self.env.cr.precommit.data.get("bus.bus.values", [])  # bus.bus rows are written at commit
-        self.assertIn((f'"res.partner",{user.partner_id.id}]', True),
-                      [(v["channel"][-len(f'"res.partner",{user.partner_id.id}]'):], "LogiKal sync done" in v["message"])
-                       for v in sent])
+        self.assertIn(
+            (f'"res.partner",{user.partner_id.id}]', True),
+            [
+                (v["channel"][-len(f'"res.partner",{user.partner_id.id}]') :], "LogiKal sync done" in v["message"])
+                for v in sent
+            ],
+        )
         project.with_user(user).action_force_sync()
         self.assertEqual(len(self.env["logikal.sync.request"].search([("project_id", "=", project.id)])), 2)
 
@@ -251,7 +277,7 @@ class TestSchedulerBudget(SchedulerCase):
         live = self.expected_projects_live()
         self.assertEqual(sorted(runs.project_ids.mapped("logikal_id")), sorted(p["id"] for p in live))
         self.assertEqual(len(self.elevations()), len(self.expected()["elevations"]))
-        parts = [e for e in self.expected()["live_elevations"]]
+        parts = self.expected()["live_elevations"]
         self.assertEqual(len(self.elevations().filtered("parts_list_sha256")), len(parts))
         self.assertEqual(set(self.configs.mapped("last_result")), {"done"})
 
@@ -300,7 +326,7 @@ def run_in_threads(functions, timeout):
     def call(index, function):
         try:
             results[index] = function()
-        except BaseException as error:  # noqa: BLE001 - reported to the test below
+        except BaseException as error:
             errors.append(error)
 
     threads = [threading.Thread(target=call, args=(i, f), daemon=True) for i, f in enumerate(functions)]
@@ -334,15 +360,27 @@ class TestSchedulerConcurrency(BaseCase):
 
     def setUp(self):
         super().setUp()
-        self.sim = Simulator(generate_dataset("small"), username=USERNAME, password=PASSWORD, mode="observed",
-                             latency_scale=0.02)
+        self.sim = Simulator(
+            generate_dataset("small"), username=USERNAME, password=PASSWORD, mode="observed", latency_scale=0.02
+        )
         self.sim.start()
         self.addCleanup(self.sim.stop)
         with self.env_cursor() as env:
-            self.backend_id = env["logikal.backend"].create({
-                "name": "Simulator (concurrency)", "url": self.sim.base_url, "username": USERNAME,
-                "password_input": PASSWORD, "read_timeout": 5, "parts_timeout": 5, "parallel_sessions": 2,
-            }).id
+            self.backend_id = (
+                env["logikal.backend"]
+                .create(
+                    {
+                        "name": "Simulator (concurrency)",
+                        "url": self.sim.base_url,
+                        "username": USERNAME,
+                        "password_input": PASSWORD,
+                        "read_timeout": 5,
+                        "parts_timeout": 5,
+                        "parallel_sessions": 2,
+                    }
+                )
+                .id
+            )
             env["logikal.sync.config"].search([]).write({"last_sync": datetime.now()})
         self.addCleanup(self.cleanup)
 
@@ -360,7 +398,8 @@ class TestSchedulerConcurrency(BaseCase):
                 env[model].with_context(active_test=False).search(domain).unlink()
             env["logikal.backend"].browse(self.backend_id).unlink()
             env["logikal.sync.config"].search([]).write(
-                {"last_sync": False, "last_attempt": False, "last_result": False, "last_message": False})
+                {"last_sync": False, "last_attempt": False, "last_result": False, "last_message": False}
+            )
 
     def worker(self, barrier, calls=40, join=False):
         """A cron worker: calls the tick until nothing remains (as ir.cron does on partial progress).
@@ -387,8 +426,9 @@ class TestSchedulerConcurrency(BaseCase):
         barrier = threading.Barrier(count)
         # the test runner holds the registry lock; worker threads need a registry like HTTP threads do in
         # Odoo's own test mode (Registry.enter_test_mode swaps in the same dummy lock)
-        return run_in_threads([lambda index=index: self.worker(barrier, join=join and index > 0)
-                               for index in range(count)], timeout=300)
+        return run_in_threads(
+            [lambda index=index: self.worker(barrier, join=join and index > 0) for index in range(count)], timeout=300
+        )
 
     def runs(self, env):
         return env["logikal.sync.run"].search([("backend_id", "=", self.backend_id)], order="id")
@@ -413,8 +453,11 @@ class TestSchedulerConcurrency(BaseCase):
             self.assertEqual(counters["calls"]["GET /phases"], len(self.live_projects()))
             self.assertEqual(counters["max_open_sessions"], 2)
             self.assertEqual(counters["logins"], len(runs))
-            elevations = env["logikal.elevation"].with_context(active_test=False).search_count(
-                [("backend_id", "=", self.backend_id)])
+            elevations = (
+                env["logikal.elevation"]
+                .with_context(active_test=False)
+                .search_count([("backend_id", "=", self.backend_id)])
+            )
             self.assertEqual(elevations, len(self.sim.expected()["elevations"]) - 2)  # minus the deleted project's
 
     def test_two_ticks_at_the_same_moment_make_one_pass(self):
@@ -423,8 +466,9 @@ class TestSchedulerConcurrency(BaseCase):
         self.run_workers()
         with self.env_cursor() as env:
             runs = self.runs(env)
-            self.assertEqual((len(runs), runs.trigger, runs.state, runs.plan["types"]),
-                             (1, "cron", "done", ["directory"]))
+            self.assertEqual(
+                (len(runs), runs.trigger, runs.state, runs.plan["types"]), (1, "cron", "done", ["directory"])
+            )
         self.assertEqual(self.sim.counters()["logins"], 1)
 
     def test_two_force_syncs_at_the_same_moment_make_one_run(self):

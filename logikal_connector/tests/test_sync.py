@@ -1,6 +1,6 @@
-from odoo.tests import tagged
 from unittest.mock import patch
 
+from odoo.tests import tagged
 from odoo.tools import float_round, mute_logger
 
 from ..services import work
@@ -33,29 +33,53 @@ class TestFullSync(LogikalSimulatorCase):
         for data in expected:
             record = records.filtered(lambda r, p=data["path"]: r.path == p)
             parent = data["path"].rpartition("/")[0]
-            self.assertEqual((record.name, record.parent_id.path or "", record.level, record.active),
-                             (data["name"], parent, data["path"].count("/"), True))
+            self.assertEqual(
+                (record.name, record.parent_id.path or "", record.level, record.active),
+                (data["name"], parent, data["path"].count("/"), True),
+            )
 
     def assert_projects(self, expected):
         self.assertEqual(len(self.projects()), len(expected))
         for data in expected:
             record = self.project(data["id"])
             self.assertEqual(
-                (record.name, record.directory_id.path, record.job_number, record.offer_number,
-                 record.person_in_charge, record.estimated, record.logikal_created_date,
-                 record.logikal_changed_date, record.is_deleted, record.active),
-                (data["name"], data["directory"], data["jobNumber"], data["offerNumber"],
-                 data["personInCharge"].strip(), data["estimated"], utc(data["createdDate"]),
-                 utc(data["changedDate"]), data["isDeleted"], not data["isDeleted"]),
+                (
+                    record.name,
+                    record.directory_id.path,
+                    record.job_number,
+                    record.offer_number,
+                    record.person_in_charge,
+                    record.estimated,
+                    record.logikal_created_date,
+                    record.logikal_changed_date,
+                    record.is_deleted,
+                    record.active,
+                ),
+                (
+                    data["name"],
+                    data["directory"],
+                    data["jobNumber"],
+                    data["offerNumber"],
+                    data["personInCharge"].strip(),
+                    data["estimated"],
+                    utc(data["createdDate"]),
+                    utc(data["changedDate"]),
+                    data["isDeleted"],
+                    not data["isDeleted"],
+                ),
             )
 
     def assert_phases(self, expected):
         phases = self.models("logikal.phase").search([("backend_id", "=", self.backend.id)])
         self.assertEqual(len(phases), len(expected))
         for data in expected:
-            record = phases.filtered(lambda p, d=data: p.project_id.logikal_id == d["project"] and p.logikal_id == d["id"])
-            self.assertEqual((record.name, record.description or "", record.sequence),
-                             (data["name"], data["description"], data["sequence"]))
+            record = phases.filtered(
+                lambda p, d=data: p.project_id.logikal_id == d["project"] and p.logikal_id == d["id"]
+            )
+            self.assertEqual(
+                (record.name, record.description or "", record.sequence),
+                (data["name"], data["description"], data["sequence"]),
+            )
 
     def assert_elevations(self, expected):
         self.assertEqual(len(self.elevations()), len(expected))
@@ -63,24 +87,66 @@ class TestFullSync(LogikalSimulatorCase):
             record = self.elevation(data["id"])
             base, insert = data["surfaceOfBaseElement"], data["surfaceOfInsertions"]
             self.assertEqual(
-                (record.phase_id.logikal_id, record.project_id.logikal_id, record.version_id, record.name,
-                 record.sequence, record.amount, record.width, record.height, record.area,
-                 record.automatic_description or "", record.system_description or "",
-                 record.model_description or "", record.user_description or "",
-                 record.base_surface or "", record.base_color_inside or "", record.base_color_outside or "",
-                 record.insertion_surface or "", record.insertion_color_inside or "",
-                 record.insertion_color_outside or "", record.created_by_user or "", record.type or "",
-                 record.state or "", record.is_element_pricelist, record.element_pricelist_id or "",
-                 record.in_recycle_bin, record.active, record.logikal_created_date,
-                 record.logikal_changed_date),
-                (data["phase"], data["project"], data["versionId"], data["name"], data["sequence"],
-                 data["amount"], data["width"], data["height"], float_round(data["width"] * data["height"] / 1e6, 4),
-                 data["automaticDescription"], data["systemDescription"], data["modelDescription"],
-                 data["userDescription"], base["name"], base["colorInside"], base["colorOutside"],
-                 insert["name"], insert["colorInside"], insert["colorOutside"], data["createdByUser"],
-                 data["type"], data["state"], data["isElementPricelistElevation"], data["elementPricelistId"],
-                 data["isInRecycleBin"], not data["isInRecycleBin"], utc(data["createdDate"]),
-                 utc(data["changedDate"])),
+                (
+                    record.phase_id.logikal_id,
+                    record.project_id.logikal_id,
+                    record.version_id,
+                    record.name,
+                    record.sequence,
+                    record.amount,
+                    record.width,
+                    record.height,
+                    record.area,
+                    record.automatic_description or "",
+                    record.system_description or "",
+                    record.model_description or "",
+                    record.user_description or "",
+                    record.base_surface or "",
+                    record.base_color_inside or "",
+                    record.base_color_outside or "",
+                    record.insertion_surface or "",
+                    record.insertion_color_inside or "",
+                    record.insertion_color_outside or "",
+                    record.created_by_user or "",
+                    record.type or "",
+                    record.state or "",
+                    record.is_element_pricelist,
+                    record.element_pricelist_id or "",
+                    record.in_recycle_bin,
+                    record.active,
+                    record.logikal_created_date,
+                    record.logikal_changed_date,
+                ),
+                (
+                    data["phase"],
+                    data["project"],
+                    data["versionId"],
+                    data["name"],
+                    data["sequence"],
+                    data["amount"],
+                    data["width"],
+                    data["height"],
+                    float_round(data["width"] * data["height"] / 1e6, 4),
+                    data["automaticDescription"],
+                    data["systemDescription"],
+                    data["modelDescription"],
+                    data["userDescription"],
+                    base["name"],
+                    base["colorInside"],
+                    base["colorOutside"],
+                    insert["name"],
+                    insert["colorInside"],
+                    insert["colorOutside"],
+                    data["createdByUser"],
+                    data["type"],
+                    data["state"],
+                    data["isElementPricelistElevation"],
+                    data["elementPricelistId"],
+                    data["isInRecycleBin"],
+                    not data["isInRecycleBin"],
+                    utc(data["createdDate"]),
+                    utc(data["changedDate"]),
+                ),
             )
 
     def assert_parts_lists(self, expected):
@@ -93,12 +159,30 @@ class TestFullSync(LogikalSimulatorCase):
             self.assertTrue(record.image_128 and record.parts_list_file)
             values = enrichment_values(data)
             self.assertEqual(
-                (record.parts_width, record.parts_width_unit, record.parts_height, record.parts_weight,
-                 record.parts_area, record.system_code, record.system_name, record.system_long_name,
-                 record.color_base or None, record.parts_auto_description),
-                (values["width"], values["width_unit"], values["height"], values["weight"], values["area"],
-                 values["system_code"], values["system_name"], values["system_long_name"],
-                 values["color_base"], values["auto_description"]),
+                (
+                    record.parts_width,
+                    record.parts_width_unit,
+                    record.parts_height,
+                    record.parts_weight,
+                    record.parts_area,
+                    record.system_code,
+                    record.system_name,
+                    record.system_long_name,
+                    record.color_base or None,
+                    record.parts_auto_description,
+                ),
+                (
+                    values["width"],
+                    values["width_unit"],
+                    values["height"],
+                    values["weight"],
+                    values["area"],
+                    values["system_code"],
+                    values["system_name"],
+                    values["system_long_name"],
+                    values["color_base"],
+                    values["auto_description"],
+                ),
             )
             self.assertTrue(record.bom_line_ids, "every generated parts list has articles and profiles")
 
@@ -130,7 +214,9 @@ class TestFullSync(LogikalSimulatorCase):
 
     def test_null_guid_default_phase_in_every_project(self):
         self.run_sync()
-        defaults = self.models("logikal.phase").search([("backend_id", "=", self.backend.id), ("logikal_id", "=", NULL_GUID)])
+        defaults = self.models("logikal.phase").search(
+            [("backend_id", "=", self.backend.id), ("logikal_id", "=", NULL_GUID)]
+        )
         self.assertEqual(defaults.project_id, self.projects().filtered("active"))
         self.assertTrue(all(defaults.mapped("is_default")))
 
@@ -143,8 +229,10 @@ class TestFullSync(LogikalSimulatorCase):
         self.assertTrue(shared, "the dataset has the same elevation names in several projects")
         for records in shared:
             for record in records:
-                self.assertEqual((record.parts_width, record.system_long_name),
-                                 (record.width, record.system_description or "Generic System"))
+                self.assertEqual(
+                    (record.parts_width, record.system_long_name),
+                    (record.width, record.system_description or "Generic System"),
+                )
 
 
 @tagged("post_install", "-at_install")
@@ -175,8 +263,9 @@ class TestMutations(LogikalSimulatorCase):
         self.assertEqual(record.parts_width, data["width"] + 250)
         self.assertNotEqual(record.parts_list_sha256, old_sha)
         self.assertNotEqual(record.image_128, old_image)
-        self.assertEqual((run.parts_downloads, run.thumbnail_downloads, run.elevation_updated,
-                          run.parts_list_updated), (1, 1, 1, 1))
+        self.assertEqual(
+            (run.parts_downloads, run.thumbnail_downloads, run.elevation_updated, run.parts_list_updated), (1, 1, 1, 1)
+        )
 
     def test_touch_elevation_downloads_only_that_one(self):
         data = self.live_elevation(1)
@@ -214,10 +303,12 @@ class TestMutations(LogikalSimulatorCase):
         project = self.first_project["id"]
         added = self.sim.mutate("add_phase", project=project, name="Fase 9", elevations=2)
         run = self.run_sync()
-        phase = self.models("logikal.phase").search([("project_id.logikal_id", "=", project),
-                                                     ("logikal_id", "=", added["id"])])
-        self.assertEqual((phase.name, len(phase.elevation_ids), run.phase_created, run.elevation_created),
-                         ("Fase 9", 2, 1, 2))
+        phase = self.models("logikal.phase").search(
+            [("project_id.logikal_id", "=", project), ("logikal_id", "=", added["id"])]
+        )
+        self.assertEqual(
+            (phase.name, len(phase.elevation_ids), run.phase_created, run.elevation_created), ("Fase 9", 2, 1, 2)
+        )
         self.sim.mutate("remove_phase", project=project, phase=added["id"])
         run = self.run_sync()
         self.assertFalse(phase.active)
@@ -229,8 +320,9 @@ class TestMutations(LogikalSimulatorCase):
         added = self.sim.mutate("add_elevation", project=data["project"], phase=data["phase"], name="P99")
         run = self.run_sync()
         record = self.elevation(added["id"])
-        self.assertEqual((record.name, record.parse_state, run.elevation_created, run.parts_downloads),
-                         ("P99", "ok", 1, 1))
+        self.assertEqual(
+            (record.name, record.parse_state, run.elevation_created, run.parts_downloads), ("P99", "ok", 1, 1)
+        )
         self.sim.mutate("remove_elevation", elevation=added["id"])
         run = self.run_sync()
         self.assertFalse(record.active)
@@ -289,8 +381,9 @@ class TestFaults(LogikalSimulatorCase):
         self.assertEqual(run.state, "done", run.error_summary)
         self.assertGreater(self.sim.counters()["injected_errors"], 0)
         self.assertEqual(len(self.elevations()), len(self.expected()["elevations"]))
-        self.assertEqual(len(self.elevations().filtered(lambda e: e.parse_state == "ok")),
-                         len(self.expected()["live_elevations"]))
+        self.assertEqual(
+            len(self.elevations().filtered(lambda e: e.parse_state == "ok")), len(self.expected()["live_elevations"])
+        )
 
     @mute_logger("odoo.addons.logikal_connector.services.store")
     def test_failed_listing_archives_nothing(self):
