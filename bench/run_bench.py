@@ -156,7 +156,8 @@ class Bench:
         scale_spec = {"dataset": "scale", "projects": args.projects, "latency_scale": 0.0}
         memory_spec = dict(scale_spec, projects=args.memory_projects)
         if args.only_s4:
-            return {"scale_small": self.repeat(f"S4 ({args.projects} projects)", dict(scale_spec), "scale_memory", args.reps)}
+            label = f"S4 ({args.projects} projects)"
+            return {"scale_small": self.repeat(label, dict(scale_spec), "scale_memory", args.reps)}
         observed = self.repeat("S1+S3 (observed)", dict(s1, mode="observed"), "force_project", args.reps)
         if args.only_s1:
             return {"observed": observed}
@@ -433,7 +434,8 @@ def print_s4_only(raw, args, total):
     print(f"\nS4 at {args.projects} projects, {args.reps} repetitions, medians")
     for scenario, metric, value in scale_rows(f"S4 {args.projects} proj", summary):
         print(f"{scenario:<12} {metric:<62}  {value}")
-    print(f"per repetition ms/elevation: {[round(1000 * r['sync']['odoo_seconds'] / max(r['sync']['data']['elevations'], 1), 2) for r in raw['scale_small']]}")
+    each = [1000 * r["sync"]["odoo_seconds"] / max(r["sync"]["data"]["elevations"], 1) for r in raw["scale_small"]]
+    print(f"per repetition ms/elevation: {[round(ms, 2) for ms in each]}")
     print(f"total {total:.0f} s")
     return 0
 

@@ -19,6 +19,7 @@ _logger = logging.getLogger(__name__)
 SESSION_ERRORS = (LogikalNavigationError,)
 THUMBNAIL, PARTS_LIST = "thumbnail", "parts_list"
 BATCH_BYTES = 64 * 1024 * 1024  # parts lists held before a batch is written, whatever the phase's size
+IDLE_SECONDS = 0.02  # a take that waited this long means the downloads are slower than the writes
 HEARTBEAT_SECONDS = 5.0  # a run's heartbeat is written at most this often (stale runs are minutes old)
 
 
@@ -161,11 +162,13 @@ class SyncEngine:
         return record.sync_attempts >= self.backend.max_attempts
 
     def _fetch_files(self, address, pairs, force, *, parts=True, before_store=None):
-        """Thumbnails, then parts lists of one phase through one download stream, then stored in one batch.
+        """Thumbnails, then parts lists of one phase through one download stream, written in batches.
 
         The next file downloads on a helper thread while the current one is taken (see logikal.prefetch).
-        Parsing and database writes come after the downloads (no download competes with them for the GIL),
-        once `before_store()` has started whatever may run meanwhile; the caller's checkpoint commits.
+        While downloads are fast the files are parsed and written once the phase's downloads are done (no
+        download competes with the writes for the GIL), after `before_store()` started whatever may run
+        meanwhile; when the main thread waited on a download (a slow server), what it holds is written
+        before the next take, hidden behind the download in flight. The caller's checkpoint commits.
         """
         thumbnails = [(r, e) for r, e in pairs if (force and r.active) or self.store.needs_thumbnail(r, e)]
         complete, due = self._due_parts_lists(pairs, force) if parts else (True, [])
@@ -181,9 +184,18 @@ class SyncEngine:
                 raise
             finally:
                 self._downloads = None
-        if before_store is not None:
+        if before_store is not None and batch.waited:
             before_store()
         return self._store(batch) and complete
+
+    def _take(self, key, batch):
+        """The download of `key`; notes in `batch` whether the main thread had to wait for it."""
+        started = time.monotonic()
+        try:
+            return self._downloads.take(key)
+        finally:
+            if time.monotonic() - started >= IDLE_SECONDS:
+                batch.waited = True
 
     def _download(self, address, key):
         kind, guid = key
@@ -206,7 +218,7 @@ class SyncEngine:
         complete = True
         for record, elevation in wanted:
             try:
-                data = self._downloads.take((THUMBNAIL, elevation.id))
+                data = self._take((THUMBNAIL, elevation.id), batch)
             except SESSION_ERRORS:
                 raise
             except LogikalError as error:
@@ -215,13 +227,15 @@ class SyncEngine:
                 continue
             batch.thumbnails.append((record, elevation, data))
             self.thumbnails += 1
+            if batch.waited:
+                complete &= self._store(batch)
         return complete
 
     def _take_parts_lists(self, address, due, batch):
         """Download the due parts lists into `batch`; stored early when the budget is spent or BATCH_BYTES held."""
         complete = True
         for record, elevation in due:
-            item = self._fetch_parts_list(address, record, elevation)
+            item = self._fetch_parts_list(address, record, elevation, batch)
             if item is None:
                 complete = False
             else:
@@ -229,13 +243,15 @@ class SyncEngine:
             if self._out_of_time() or batch.parts_bytes() >= BATCH_BYTES:
                 complete &= self._store(batch)
                 self.checkpoint()
+            elif batch.waited:
+                complete &= self._store(batch)
         return complete
 
-    def _fetch_parts_list(self, address, record, elevation):
+    def _fetch_parts_list(self, address, record, elevation, batch):
         """Download one parts list: (record, elevation, bytes), or None when the download failed."""
         try:
             if self._downloads is not None:
-                data = self._downloads.take((PARTS_LIST, elevation.id))
+                data = self._take((PARTS_LIST, elevation.id), batch)
             else:
                 data = self.session.parts_list(*address, elevation.id)
         except SESSION_ERRORS:
@@ -279,6 +295,7 @@ class DownloadBatch:
     def __init__(self):
         self.thumbnails = []
         self.parts_lists = []
+        self.waited = False  # the main thread waited on a download: it has time to write meanwhile
 
     def parts_bytes(self):
         return sum(len(data) for _record, _elevation, data in self.parts_lists)
