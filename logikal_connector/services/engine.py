@@ -126,13 +126,13 @@ class SyncEngine:
 
     def _sync_phases(self, project, phases, *, parts, force):
         """Each phase in turn; the next phase's elevations are listed while the current phase is stored."""
-        path = project.directory_id.path
+        path, project_guid = project.directory_id.path, project.logikal_id
 
-        def list_elevations(phase):
-            return self.session.list_elevations(path, project.logikal_id, phase.logikal_id)
+        def list_elevations(phase_guid):  # may run on the helper thread: plain values only, no ORM
+            return self.session.list_elevations(path, project_guid, phase_guid)
 
         complete = True
-        with PhaseListings(list_elevations, phases, self._out_of_time) as listings:
+        with PhaseListings(list_elevations, [p.logikal_id for p in phases], self._out_of_time) as listings:
             for phase in phases:
                 complete &= self._sync_phase(project, phase, listings, parts=parts, force=force)
         return complete
@@ -140,7 +140,7 @@ class SyncEngine:
     def _sync_phase(self, project, phase, listings, *, parts, force):
         path = project.directory_id.path
         try:
-            listed = listings.take(phase)
+            listed = listings.take(phase.logikal_id)
         except SESSION_ERRORS:
             raise
         except LogikalError as error:
@@ -150,7 +150,7 @@ class SyncEngine:
         pairs = [(records[e.id], e) for e in listed]
         address = (path, project.logikal_id, phase.logikal_id)
         complete = self._fetch_files(
-            address, pairs, force, parts=parts, before_store=lambda: listings.start_after(phase)
+            address, pairs, force, parts=parts, before_store=lambda: listings.start_after(phase.logikal_id)
         )
         self.checkpoint()
         return complete
@@ -302,14 +302,15 @@ class DownloadBatch:
 
 
 class PhaseListings:
-    """The elevation listings of a project's phases, in order; `start_after(phase)` lists the next phase on a
-    helper thread (the session is then used by that thread only, until `take` collects the listing)."""
+    """The elevation listings of a project's phases (LogiKal ids, in order); `start_after(guid)` lists the next
+    phase on a helper thread (the session is then used by that thread only, until `take` collects the listing).
+    The helper thread gets plain values only: an Odoo record read there would use the cursor concurrently."""
 
-    def __init__(self, list_elevations, phases, out_of_time):
+    def __init__(self, list_elevations, phase_guids, out_of_time):
         self._list = list_elevations
-        self._phases = list(phases)
+        self._phases = list(phase_guids)
         self._out_of_time = out_of_time
-        self._pending = None  # (phase id, future)
+        self._pending = None  # (phase guid, future)
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="logikal-listing")
 
     def __enter__(self):
@@ -318,19 +319,19 @@ class PhaseListings:
     def __exit__(self, *exc_info):
         self._pool.shutdown(wait=True)
 
-    def take(self, phase):
+    def take(self, guid):
         pending, self._pending = self._pending, None
-        if pending is not None and pending[0] == phase.id:
+        if pending is not None and pending[0] == guid:
             return pending[1].result()
         if pending is not None:
             pending[1].exception()  # the session must be free before the next call
-        return self._list(phase)
+        return self._list(guid)
 
-    def start_after(self, phase):
-        index = self._phases.index(phase) + 1
+    def start_after(self, guid):
+        index = self._phases.index(guid) + 1
         if index < len(self._phases) and not self._out_of_time():
             following = self._phases[index]
-            self._pending = (following.id, self._pool.submit(self._list, following))
+            self._pending = (following, self._pool.submit(self._list, following))
 
 
 class WalkResult:
