@@ -116,7 +116,7 @@ class Scheduler:
         count = self.env["logikal.sync.request"].search_count([("state", "in", ("queued", "running"))])
         if self.scheduled:
             for run in self._passes(self.env["logikal.backend"].search([])):
-                count += self.units_left(run) if run.tree_done else 1
+                count += max(1, self.units_left(run)) if run.tree_done else 1  # a running pass still needs a call
         return count
 
     # ------------------------------------------------------------------ dead workers
