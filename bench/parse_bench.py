@@ -64,9 +64,7 @@ def measure(profile, variant, elevation_list, runs):
         data = build_parts_db(PROJECT, PHASE, elevation, profile=profile, variant=variant)
         encoded = base64.b64encode(data)
         sizes.append(len(data))
-        build += timed(
-            lambda e=elevation: build_parts_db(PROJECT, PHASE, e, profile=profile, variant=variant), runs
-        )
+        build += timed(lambda e=elevation: build_parts_db(PROJECT, PHASE, e, profile=profile, variant=variant), runs)
         parse += timed(lambda d=data, e=elevation: parse_parts_list(d, elevation_id=e["id"]), runs)
         decode_parse += timed(
             lambda b=encoded, e=elevation: parse_parts_list(decode_parts_payload(b), elevation_id=e["id"]),
@@ -78,9 +76,7 @@ def measure(profile, variant, elevation_list, runs):
 def main(argv):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("-n", "--runs", type=int, default=30, help="runs per file (default 30)")
-    parser.add_argument(
-        "--elevations", type=int, default=5, help="distinct elevations per profile (default 5)"
-    )
+    parser.add_argument("--elevations", type=int, default=5, help="distinct elevations per profile (default 5)")
     args = parser.parse_args(argv)
     elevation_list = elevations(args.elevations)
     print(
@@ -98,8 +94,7 @@ def main(argv):
             sizes, build, parse, decode_parse = measure(profile, variant, elevation_list, args.runs)
             size = f"{min(sizes) / 1024:.0f}-{max(sizes) / 1024:.0f}"
             print(
-                f"{profile:<8} {variant:<11} {size:>18} {_pair(build):>15} {_pair(parse):>15} "
-                f"{_pair(decode_parse):>19}"
+                f"{profile:<8} {variant:<11} {size:>18} {_pair(build):>15} {_pair(parse):>15} {_pair(decode_parse):>19}"
             )
     return 0
 

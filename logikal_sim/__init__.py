@@ -39,5 +39,6 @@ __all__ = ["DATASETS", "MODES", "DatasetError", "NotFound", "Simulator", "build_
 def __getattr__(name):
     if name == "build_parts_db":  # lazy: partsdb is written separately and is the only heavy module
         from .partsdb import build_parts_db
+
         return build_parts_db
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -29,8 +29,12 @@ def build_parser():
     serve.add_argument("--port", type=int, default=8899, help="0 picks a free port (default 8899)")
     serve.add_argument("--dataset", choices=sorted(PRESETS), default="demo")
     serve.add_argument("--mode", choices=MODES, default="observed")
-    serve.add_argument("--latency-scale", type=float, default=0.0,
-                       help="multiplier of the real per-endpoint latency profile (default 0)")
+    serve.add_argument(
+        "--latency-scale",
+        type=float,
+        default=0.0,
+        help="multiplier of the real per-endpoint latency profile (default 0)",
+    )
     serve.add_argument("--token-idle-seconds", type=float, default=None)
     serve.add_argument("--max-sessions", type=int, default=None)
     serve.add_argument("--username", default="admin")
@@ -57,9 +61,17 @@ def parse_args(argv):
 def serve(args, stop_event=None, out=None) -> int:
     out = out or sys.stdout
     dataset = generate_dataset(args.dataset)
-    simulator = Simulator(dataset, mode=args.mode, latency_scale=args.latency_scale,
-                          token_idle_seconds=args.token_idle_seconds, max_sessions=args.max_sessions,
-                          username=args.username, password=args.password, host=args.host, port=args.port)
+    simulator = Simulator(
+        dataset,
+        mode=args.mode,
+        latency_scale=args.latency_scale,
+        token_idle_seconds=args.token_idle_seconds,
+        max_sessions=args.max_sessions,
+        username=args.username,
+        password=args.password,
+        host=args.host,
+        port=args.port,
+    )
     try:
         simulator.start()
     except OSError as exc:
@@ -79,8 +91,11 @@ def announce(args, dataset, simulator, out):
     counts = dataset.counts()
     print(f"MBIOE simulator listening on {simulator.base_url}", file=out)
     print(f"  username: {args.username}   password: {args.password}", file=out)
-    print(f"  dataset: {args.dataset} ({counts['directories']} directories, {counts['projects']} projects, "
-          f"{counts['phases']} phases, {counts['elevations']} elevations)", file=out)
+    print(
+        f"  dataset: {args.dataset} ({counts['directories']} directories, {counts['projects']} projects, "
+        f"{counts['phases']} phases, {counts['elevations']} elevations)",
+        file=out,
+    )
     print(f"  mode: {args.mode}   latency scale: {args.latency_scale:g}", file=out)
     print(f"  control API: {simulator.root_url}/_sim/", file=out)
     print("Press Ctrl-C to stop.", file=out, flush=True)

@@ -62,7 +62,7 @@ def server_order(names):
     """Reorder like the real server: reversed chunks of 7, then of 3 (P07..P01, P10..P08, ...)."""
     ordered, start, size = [], 0, 7
     while start < len(names):
-        ordered.extend(reversed(names[start:start + size]))
+        ordered.extend(reversed(names[start : start + size]))
         start, size = start + size, 3
     return ordered
 
@@ -221,8 +221,11 @@ class Dataset:
 
     def _still_there(self, hit, elevation_id):
         project, phase, elevation = hit
-        return (self.projects.get(project.id) is project and phase in project.phases
-                and any(e is elevation for e in phase.elevations))
+        return (
+            self.projects.get(project.id) is project
+            and phase in project.phases
+            and any(e is elevation for e in phase.elevations)
+        )
 
     # ---- the API view --------------------------------------------------------------------------
     def expected(self) -> dict:
@@ -235,8 +238,9 @@ class Dataset:
                 for seq, phase in enumerate(project.phases):
                     phases.append({"project": project.id, **phase.to_api(), "sequence": seq})
                     for eseq, elevation in enumerate(phase.elevations):
-                        elevations.append({"project": project.id, "phase": phase.id, "sequence": eseq,
-                                           **elevation.data})
+                        elevations.append(
+                            {"project": project.id, "phase": phase.id, "sequence": eseq, **elevation.data}
+                        )
         return {"directories": directories, "projects": projects, "phases": phases, "elevations": elevations}
 
     def counts(self) -> dict:
@@ -274,10 +278,15 @@ def make_project_data(ds: Dataset, key, name, *, created=None, changed=None, **f
     created = created if created is not None else BASE_CREATED + rng.randrange(0, 200 * 86400)
     changed = changed if changed is not None else created + rng.randrange(3600, 300 * 86400)
     data = {
-        "id": ds.guid("project", *key), "name": name, "createdDate": created, "changedDate": changed,
-        "isDeleted": False, "jobNumber": f"{rng.randrange(1000, 9999):010d}",
+        "id": ds.guid("project", *key),
+        "name": name,
+        "createdDate": created,
+        "changedDate": changed,
+        "isDeleted": False,
+        "jobNumber": f"{rng.randrange(1000, 9999):010d}",
         "offerNumber": f"OFF{rng.randrange(10000, 99999)} {rng.choice(('NG', 'BV', 'A', ''))}".rstrip(),
-        "personInCharge": rng.choice(PERSONS), "estimated": rng.random() < 0.5,
+        "personInCharge": rng.choice(PERSONS),
+        "estimated": rng.random() < 0.5,
     }
     data.update(fields)
     return data
@@ -293,16 +302,26 @@ def make_elevation_data(ds: Dataset, key, name, *, created, changed, **fields) -
     pricelist = rng.random() < 0.1
     elevation_id = ds.guid("elevation", *key)
     data = {
-        "id": elevation_id, "versionId": ds.guid("version", elevation_id, 0), "name": name,
-        "amount": float(rng.choice((1, 1, 1, 2, 3, 4))), "isInRecycleBin": False,
-        "automaticDescription": rng.choice(descriptions), "systemDescription": system,
-        "modelDescription": model, "userDescription": rng.choice(ROOMS),
+        "id": elevation_id,
+        "versionId": ds.guid("version", elevation_id, 0),
+        "name": name,
+        "amount": float(rng.choice((1, 1, 1, 2, 3, 4))),
+        "isInRecycleBin": False,
+        "automaticDescription": rng.choice(descriptions),
+        "systemDescription": system,
+        "modelDescription": model,
+        "userDescription": rng.choice(ROOMS),
         "surfaceOfBaseElement": dict(zip(("name", "colorInside", "colorOutside"), surface, strict=False)),
         "surfaceOfInsertions": dict(zip(("name", "colorInside", "colorOutside"), insertion, strict=False)),
-        "createdByUser": rng.choice(USERS), "createdDate": created, "changedDate": changed,
-        "width": width, "height": height, "isElementPricelistElevation": pricelist,
+        "createdByUser": rng.choice(USERS),
+        "createdDate": created,
+        "changedDate": changed,
+        "width": width,
+        "height": height,
+        "isElementPricelistElevation": pricelist,
         "elementPricelistId": ds.guid("pricelist", rng.randrange(5)) if pricelist else NULL_GUID,
-        "type": kind, "state": rng.choice(("Calculated", "Calculated", "Modified")),
+        "type": kind,
+        "state": rng.choice(("Calculated", "Calculated", "Modified")),
     }
     data.update(fields)
     return data
@@ -310,16 +329,24 @@ def make_elevation_data(ds: Dataset, key, name, *, created, changed, **fields) -
 
 def elevation_factory(ds: Dataset, project_key, phase_key, names, created, changed, recycle=()):
     """A callable building one phase's elevations on demand (deterministic, order-independent)."""
+
     def build():
         rng = ds.rng("dates", *project_key, phase_key)
         elevations = []
         for name in names:
             e_created = created + rng.randrange(0, max(1, changed - created))
             e_changed = rng.randrange(e_created, changed + 1)
-            data = make_elevation_data(ds, (*project_key, phase_key, name), name, created=e_created,
-                                       changed=e_changed, isInRecycleBin=name in recycle)
+            data = make_elevation_data(
+                ds,
+                (*project_key, phase_key, name),
+                name,
+                created=e_created,
+                changed=e_changed,
+                isInRecycleBin=name in recycle,
+            )
             elevations.append(Elevation(data))
         return elevations
+
     return build
 
 
@@ -331,8 +358,7 @@ def add_generated_project(ds: Dataset, directory, key, name, phase_specs, *, rec
         phase_id = NULL_GUID if index == 0 else ds.guid("phase", *key, index)
         names = server_order([f"P{n:02d}" for n in range(number, number + count)])
         number += count
-        factory = elevation_factory(ds, key, index, names, data["createdDate"], data["changedDate"],
-                                    recycle)
+        factory = elevation_factory(ds, key, index, names, data["createdDate"], data["changedDate"], recycle)
         phases.append(Phase(phase_id, phase_name, description, factory))
     return ds.add_project(directory, data, phases)
 
@@ -343,18 +369,32 @@ def default_phase(count):
 
 # ---- presets ---------------------------------------------------------------------------------------
 SMALL_DIRECTORIES = (
-    "Demo Odoo", "Demo Odoo/Sublevel 1 Testing", "Demo Odoo/Sublevel 1 Testing/Sublevel 2 Testing",
-    "Demo Odoo/Lege map", "Klanten 2024", "Klanten 2024/Café Noël", "Klanten 2024/Bakker & Zonen",
-    "Klanten 2024/Leeg", "Archief",
+    "Demo Odoo",
+    "Demo Odoo/Sublevel 1 Testing",
+    "Demo Odoo/Sublevel 1 Testing/Sublevel 2 Testing",
+    "Demo Odoo/Lege map",
+    "Klanten 2024",
+    "Klanten 2024/Café Noël",
+    "Klanten 2024/Bakker & Zonen",
+    "Klanten 2024/Leeg",
+    "Archief",
 )
 SMALL_PROJECTS = (
     # directory, name, phases [(name, count, description)], extra fields
     ("Demo Odoo", "DOS22410", [default_phase(3), ("Fase 1", 2, "Eerste levering")], {}),
-    ("Demo Odoo", "DOS22309", [default_phase(5), ("Fase 1", 4, "Gelijkvloers"), ("Fase 2", 2, "Verdieping")],
-     {"personInCharge": "Nick "}),
+    (
+        "Demo Odoo",
+        "DOS22309",
+        [default_phase(5), ("Fase 1", 4, "Gelijkvloers"), ("Fase 2", 2, "Verdieping")],
+        {"personInCharge": "Nick "},
+    ),
     ("Demo Odoo/Sublevel 1 Testing/Sublevel 2 Testing", "DOS22269", [default_phase(2)], {}),
-    ("Klanten 2024/Café Noël", "Café Noël – Terrasoverkapping", [default_phase(2), ("Fase 1", 3, "Gevel")],
-     {"personInCharge": "Zoë Ørsted "}),
+    (
+        "Klanten 2024/Café Noël",
+        "Café Noël – Terrasoverkapping",
+        [default_phase(2), ("Fase 1", 3, "Gevel")],
+        {"personInCharge": "Zoë Ørsted "},
+    ),
     ("Klanten 2024/Bakker & Zonen", "BZ-001 Kantoor", [default_phase(4), ("Fase A", 2, "")], {}),
     ("Archief", "OLD-1999 Woning Peeters", [default_phase(2)], {"isDeleted": True}),
 )
@@ -371,18 +411,26 @@ def build_small(ds: Dataset):
 def build_s1(ds: Dataset):
     ds.add_directory("Demo Odoo")
     add_generated_project(
-        ds, "Demo Odoo", ("s1", 0), "DOS22309", [default_phase(13), ("Fase 1", 4, "")],
-        id="5ddb1393-56eb-4280-9f7e-3c3aec51483c", createdDate=1711463060, changedDate=1756302572,
-        jobNumber="0000003948", offerNumber="OFF44465 NG", personInCharge="Nick ", estimated=False)
+        ds,
+        "Demo Odoo",
+        ("s1", 0),
+        "DOS22309",
+        [default_phase(13), ("Fase 1", 4, "")],
+        id="5ddb1393-56eb-4280-9f7e-3c3aec51483c",
+        createdDate=1711463060,
+        changedDate=1756302572,
+        jobNumber="0000003948",
+        offerNumber="OFF44465 NG",
+        personInCharge="Nick ",
+        estimated=False,
+    )
 
 
 DEMO_TREE = (
     ("Demo Odoo", (("DOS22309", 3, "Nick "), ("DOS22410", 2, "Sofie"), ("DOS22269", 1, "Nick "))),
     ("Klanten 2025", ()),
-    ("Klanten 2025/Residentieel", (("Villa Zonnebloem", 2, "Jan De Smet "),
-                                   ("Renovatie Hoeve Ter Linden", 3, "Ann"))),
-    ("Klanten 2025/Utiliteit", (("Kantoorgebouw De Haven", 3, "Pieter  "),
-                                ("School Sint-Jozef", 2, "Sofie"))),
+    ("Klanten 2025/Residentieel", (("Villa Zonnebloem", 2, "Jan De Smet "), ("Renovatie Hoeve Ter Linden", 3, "Ann"))),
+    ("Klanten 2025/Utiliteit", (("Kantoorgebouw De Haven", 3, "Pieter  "), ("School Sint-Jozef", 2, "Sofie"))),
     ("Klanten 2025/Utiliteit/Offertes", (("Offerte Bakkerij Claes", 1, "Jan De Smet "),)),
     ("Archief", ()),
 )
@@ -396,10 +444,17 @@ def build_demo(ds: Dataset):
         for name, phase_count, person in projects:
             rng = ds.rng("demo-layout", index)
             phases = [default_phase(rng.randrange(2, 6))]
-            phases += [(pn, rng.randrange(3, 9), pd) for pn, pd in DEMO_PHASE_NAMES[:phase_count - 1]]
-            add_generated_project(ds, path, ("demo", index), name, phases, personInCharge=person,
-                                  jobNumber=f"{3948 + 17 * index:010d}",
-                                  offerNumber=f"OFF{44465 + 131 * index} NG")
+            phases += [(pn, rng.randrange(3, 9), pd) for pn, pd in DEMO_PHASE_NAMES[: phase_count - 1]]
+            add_generated_project(
+                ds,
+                path,
+                ("demo", index),
+                name,
+                phases,
+                personInCharge=person,
+                jobNumber=f"{3948 + 17 * index:010d}",
+                offerNumber=f"OFF{44465 + 131 * index} NG",
+            )
             index += 1
 
 
@@ -446,6 +501,7 @@ def generate_dataset(name="demo", **overrides) -> Dataset:
     ds = Dataset(name, **options)
     PRESETS[name](ds, **scale_args)
     return ds
+
 
 # ---- mutations -------------------------------------------------------------------------------------
 def _one_target(kw_targets):
@@ -500,8 +556,8 @@ def _move_directory(ds, old_path, new_name):
     for directory in moved:
         del ds.directories[directory.path]
     for directory in moved:
-        directory.path = new_path + directory.path[len(old_path):]
-        directory.children = [new_path + c[len(old_path):] for c in directory.children]
+        directory.path = new_path + directory.path[len(old_path) :]
+        directory.children = [new_path + c[len(old_path) :] for c in directory.children]
         ds.directories[directory.path] = directory
         for project_id in directory.projects:
             ds.projects[project_id].directory = directory.path
@@ -591,8 +647,12 @@ def op_remove_phase(ds, *, project, phase):
 
 
 def _next_elevation_name(project):
-    numbers = [int(e.data["name"][1:]) for ph in project.phases for e in ph.elevations
-               if e.data["name"][:1] == "P" and e.data["name"][1:].isdigit()]
+    numbers = [
+        int(e.data["name"][1:])
+        for ph in project.phases
+        for e in ph.elevations
+        if e.data["name"][:1] == "P" and e.data["name"][1:].isdigit()
+    ]
     return f"P{max(numbers, default=0) + 1:02d}"
 
 
@@ -636,8 +696,7 @@ def op_add_project(ds, *, directory, name, elevations=3, phases=(), id=None, **f
     if id:
         fields["id"] = id
     specs = [default_phase(elevations)] + [(p, elevations, "") for p in phases]
-    project = add_generated_project(ds, directory, key, name, specs, created=ds.clock, changed=ds.clock,
-                                    **fields)
+    project = add_generated_project(ds, directory, key, name, specs, created=ds.clock, changed=ds.clock, **fields)
     return dict(project.data)
 
 
@@ -664,15 +723,40 @@ def op_unlock_project(ds, *, project):
 
 
 ELEVATION_FIELDS = (
-    "id", "versionId", "name", "amount", "isInRecycleBin", "automaticDescription", "systemDescription",
-    "modelDescription", "userDescription", "surfaceOfBaseElement", "surfaceOfInsertions", "createdByUser",
-    "createdDate", "changedDate", "width", "height", "isElementPricelistElevation", "elementPricelistId",
-    "type", "state",
+    "id",
+    "versionId",
+    "name",
+    "amount",
+    "isInRecycleBin",
+    "automaticDescription",
+    "systemDescription",
+    "modelDescription",
+    "userDescription",
+    "surfaceOfBaseElement",
+    "surfaceOfInsertions",
+    "createdByUser",
+    "createdDate",
+    "changedDate",
+    "width",
+    "height",
+    "isElementPricelistElevation",
+    "elementPricelistId",
+    "type",
+    "state",
 )
 MUTATIONS = {
-    "rename": op_rename, "touch": op_touch, "delete_flag": op_delete_flag, "remove": op_remove,
-    "recycle": op_recycle, "add_phase": op_add_phase, "remove_phase": op_remove_phase,
-    "add_elevation": op_add_elevation, "remove_elevation": op_remove_elevation,
-    "change_elevation": op_change_elevation, "add_project": op_add_project, "add_directory": op_add_directory,
-    "lock_project": op_lock_project, "unlock_project": op_unlock_project,
+    "rename": op_rename,
+    "touch": op_touch,
+    "delete_flag": op_delete_flag,
+    "remove": op_remove,
+    "recycle": op_recycle,
+    "add_phase": op_add_phase,
+    "remove_phase": op_remove_phase,
+    "add_elevation": op_add_elevation,
+    "remove_elevation": op_remove_elevation,
+    "change_elevation": op_change_elevation,
+    "add_project": op_add_project,
+    "add_directory": op_add_directory,
+    "lock_project": op_lock_project,
+    "unlock_project": op_unlock_project,
 }

@@ -249,8 +249,7 @@ def enrichment_values(elevation):
     long_name, name, code = system_names(elevation.get("systemDescription"))
     label = _text(elevation.get("name")) or "Elevation"
     return {
-        "auto_description": _text(elevation.get("automaticDescription"))
-        or f"{label} {width:g} x {height:g} mm",
+        "auto_description": _text(elevation.get("automaticDescription")) or f"{label} {width:g} x {height:g} mm",
         "auto_description_short": f"{name} {width:g}x{height:g}",
         "width": width,
         "width_unit": "mm",
@@ -654,10 +653,7 @@ def _write_reference_tables(connection, first, rng, small):
         connection,
         "ElevationCE",
         ("ElevationID TEXT", "Property TEXT", "Value TEXT", "Standard TEXT"),
-        [
-            (first.guid, f"Property {i + 1}", f"Class {rng.int(1, 4)}", "EN 14351-1")
-            for i in range(2 if small else 20)
-        ],
+        [(first.guid, f"Property {i + 1}", f"Class {rng.int(1, 4)}", "EN 14351-1") for i in range(2 if small else 20)],
     )
     _table(
         connection,

@@ -23,8 +23,7 @@ def encode_png(width: int, height: int, rgb_rows) -> bytes:
     """8-bit RGB PNG from `height` rows of `width * 3` bytes each."""
     raw = b"".join(b"\x00" + bytes(row) for row in rgb_rows)
     header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return (PNG_SIGNATURE + _chunk(b"IHDR", header) + _chunk(b"IDAT", zlib.compress(raw, 9))
-            + _chunk(b"IEND", b""))
+    return PNG_SIGNATURE + _chunk(b"IHDR", header) + _chunk(b"IDAT", zlib.compress(raw, 9)) + _chunk(b"IEND", b"")
 
 
 def png_size(data: bytes) -> tuple[int, int]:
@@ -47,7 +46,7 @@ class Canvas:
             return
         span = bytes(color) * (x1 - x0)
         for y in range(y0, y1):
-            self.rows[y][x0 * 3:x1 * 3] = span
+            self.rows[y][x0 * 3 : x1 * 3] = span
 
     def frame(self, x0, y0, x1, y1, thickness, color):
         t = max(1, int(thickness))
@@ -72,8 +71,9 @@ def pane_count(elevation: dict) -> int:
     return max(1, min(4, round(float(elevation.get("width") or 900) / 900)))
 
 
-def render_thumbnail(elevation: dict, box_w: int, box_h: int, *, view="Interior", with_dimensions=True,
-                     with_description=False) -> bytes:
+def render_thumbnail(
+    elevation: dict, box_w: int, box_h: int, *, view="Interior", with_dimensions=True, with_description=False
+) -> bytes:
     """A schematic elevation drawing as PNG: frame, panes, sashes, optional dimension/description bars."""
     width, height = fit_box(elevation.get("width"), elevation.get("height"), box_w, box_h)
     canvas = Canvas(width, height)
@@ -95,7 +95,7 @@ def _draw_element(canvas, elevation, box, view):
     frame = max(1, min(x1 - x0, y1 - y0) // 16)
     canvas.fill(x0, y0, x1, y1, FRAME.get(view, FRAME["Interior"]))
     panes = pane_count(elevation)
-    inner_w = (x1 - x0 - 2 * frame)
+    inner_w = x1 - x0 - 2 * frame
     for i in range(panes):
         px0 = x0 + frame + inner_w * i // panes
         px1 = x0 + frame + inner_w * (i + 1) // panes

@@ -31,22 +31,36 @@ from .png import render_thumbnail
 BASE_PATH = "/api/v3"
 MODES = ("lenient", "observed", "strict")
 LATENCY_PROFILE = {
-    "POST /auth": 6.0, "DELETE /auth": 0.1, "GET /version": 0.05,
-    "GET /directories": 0.1, "POST /directories/select": 0.1,
-    "GET /projects": 0.43, "POST /projects/select": 0.8,
-    "GET /projects/selected": 0.1, "GET /projects/selected/estimation": 0.1,
-    "GET /phases": 0.19, "POST /phases/select": 0.2,
-    "GET /elevations": 0.5, "POST /elevations/select": 0.25,
-    "GET /elevations/{id}/thumbnail": 0.05, "GET /elevations/selected/thumbnail": 0.05,
-    "GET /elevations/selected/parts-list": 2.0, "GET /elevations/selected/quotation-price": 0.1,
+    "POST /auth": 6.0,
+    "DELETE /auth": 0.1,
+    "GET /version": 0.05,
+    "GET /directories": 0.1,
+    "POST /directories/select": 0.1,
+    "GET /projects": 0.43,
+    "POST /projects/select": 0.8,
+    "GET /projects/selected": 0.1,
+    "GET /projects/selected/estimation": 0.1,
+    "GET /phases": 0.19,
+    "POST /phases/select": 0.2,
+    "GET /elevations": 0.5,
+    "POST /elevations/select": 0.25,
+    "GET /elevations/{id}/thumbnail": 0.05,
+    "GET /elevations/selected/thumbnail": 0.05,
+    "GET /elevations/selected/parts-list": 2.0,
+    "GET /elevations/selected/quotation-price": 0.1,
 }
 DEFAULT_LATENCY = 0.1
 API_HANDLERS = {  # template -> Simulator method (POST /auth, DELETE /auth and GET /version are special)
-    "GET /directories": "_list_directories", "POST /directories/select": "_select_directory",
-    "GET /projects": "_list_projects", "POST /projects/select": "_select_project",
-    "GET /projects/selected": "_selected_project", "GET /projects/selected/estimation": "_estimation",
-    "GET /phases": "_list_phases", "POST /phases/select": "_select_phase",
-    "GET /elevations": "_list_elevations", "POST /elevations/select": "_select_elevation",
+    "GET /directories": "_list_directories",
+    "POST /directories/select": "_select_directory",
+    "GET /projects": "_list_projects",
+    "POST /projects/select": "_select_project",
+    "GET /projects/selected": "_selected_project",
+    "GET /projects/selected/estimation": "_estimation",
+    "GET /phases": "_list_phases",
+    "POST /phases/select": "_select_phase",
+    "GET /elevations": "_list_elevations",
+    "POST /elevations/select": "_select_elevation",
     "GET /elevations/{id}/thumbnail": "_thumbnail_by_id",
     "GET /elevations/selected/thumbnail": "_selected_thumbnail",
     "GET /elevations/selected/parts-list": "_parts_list",
@@ -56,13 +70,17 @@ ROUTES = frozenset(LATENCY_PROFILE)
 CORRUPT_KINDS = ("base64", "sqlite", "json", "oversize")
 OVERSIZE_BYTES = 25 * 1024 * 1024
 LEVELS = ("root", "directory", "project", "phase", "elevation")
-EXPECTS = {level: f"This operation expects the session to be in {article} {level}."
-           for level, article in (("directory", "a"), ("project", "a"), ("phase", "a"), ("elevation", "an"))}
+EXPECTS = {
+    level: f"This operation expects the session to be in {article} {level}."
+    for level, article in (("directory", "a"), ("project", "a"), ("phase", "a"), ("elevation", "an"))
+}
 MSG_UNAUTHORIZED = "Invalid session authentication identifier."
 MSG_BAD_LOGIN = "Authentication failed. Invalid username or password."
 MSG_BAD_REQUEST = "The request is in an invalid format or is missing required properties."
-MSG_LOCKED = ("The requested resource is locked, is in use by another user or the request cannot be "
-              "performed due to the current resource state.")
+MSG_LOCKED = (
+    "The requested resource is locked, is in use by another user or the request cannot be "
+    "performed due to the current resource state."
+)
 GUID_RE = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 THUMB_PARAMS = ("width", "height", "format", "view", "withdimensions", "withdescription")
 COMPONENT_VERSIONS = [
@@ -99,13 +117,13 @@ def empty_ok() -> Reply:
 
 
 def error_reply(status, message) -> Reply:
-    return json_reply(status, {"message": message, "code": status, "hints": [], "warnings": [],
-                               "errors": [message]})
+    return json_reply(status, {"message": message, "code": status, "hints": [], "warnings": [], "errors": [message]})
 
 
 def not_valid_in_mapping(name) -> ApiError:
-    return ApiError(409, f"The requested resource '{name}' cannot be set, because it isn't valid in the "
-                         "current mapping.")
+    return ApiError(
+        409, f"The requested resource '{name}' cannot be set, because it isn't valid in the current mapping."
+    )
 
 
 def not_found(name) -> ApiError:
@@ -127,9 +145,14 @@ def elevation_prices(elevation: dict) -> dict:
     net_unit = round(250 + area * 420 + (float(elevation["width"]) + float(elevation["height"])) * 0.035, 2)
     total_unit = round(net_unit * 1.21, 2)
     amount = float(elevation["amount"])
-    return {"id": elevation["id"], "name": elevation["name"], "netPricePerUnit": net_unit,
-            "totalPricePerUnit": total_unit, "netPrice": round(net_unit * amount, 2),
-            "totalPrice": round(total_unit * amount, 2)}
+    return {
+        "id": elevation["id"],
+        "name": elevation["name"],
+        "netPricePerUnit": net_unit,
+        "totalPricePerUnit": total_unit,
+        "netPrice": round(net_unit * amount, 2),
+        "totalPrice": round(total_unit * amount, 2),
+    }
 
 
 @dataclass
@@ -164,10 +187,15 @@ class Faults:
     rng: random.Random = field(default_factory=lambda: random.Random(1))
 
     def as_dict(self):
-        return {"error_rate": self.error_rate, "error_status": self.error_status,
-                "endpoints": sorted(self.endpoints) if self.endpoints is not None else None,
-                "hang": dict(self.hang), "corrupt": dict(self.corrupt), "locked": sorted(self.locked),
-                "seed": self.seed}
+        return {
+            "error_rate": self.error_rate,
+            "error_status": self.error_status,
+            "endpoints": sorted(self.endpoints) if self.endpoints is not None else None,
+            "hang": dict(self.hang),
+            "corrupt": dict(self.corrupt),
+            "locked": sorted(self.locked),
+            "seed": self.seed,
+        }
 
 
 FAULT_KEYS = {"error_rate", "error_status", "endpoints", "hang", "corrupt", "locked", "seed", "expire_tokens"}
@@ -202,15 +230,33 @@ def build_faults(spec: dict) -> Faults:
         raise ValueError(f"corrupt kinds must be one of {CORRUPT_KINDS}")
     endpoints = spec.get("endpoints")
     seed = int(spec.get("seed", 1))
-    return Faults(rate, status, frozenset(endpoints) if endpoints is not None else None,
-                  _parse_hang(spec.get("hang") or {}), corrupt,
-                  frozenset(str(g).lower() for g in spec.get("locked") or ()), seed, random.Random(seed))
+    return Faults(
+        rate,
+        status,
+        frozenset(endpoints) if endpoints is not None else None,
+        _parse_hang(spec.get("hang") or {}),
+        corrupt,
+        frozenset(str(g).lower() for g in spec.get("locked") or ()),
+        seed,
+        random.Random(seed),
+    )
 
 
 def _fresh_counters(open_sessions=0):
-    return {"calls": Counter(), "logins": 0, "failed_logins": 0, "logouts": 0, "expired_sessions": 0,
-            "open_sessions": open_sessions, "max_open_sessions": open_sessions, "latency_seconds": 0.0,
-            "nominal_latency_seconds": 0.0, "parts_downloads": 0, "thumbnails": 0, "injected_errors": 0}
+    return {
+        "calls": Counter(),
+        "logins": 0,
+        "failed_logins": 0,
+        "logouts": 0,
+        "expired_sessions": 0,
+        "open_sessions": open_sessions,
+        "max_open_sessions": open_sessions,
+        "latency_seconds": 0.0,
+        "nominal_latency_seconds": 0.0,
+        "parts_downloads": 0,
+        "thumbnails": 0,
+        "injected_errors": 0,
+    }
 
 
 _OVERSIZE_CACHE: list = []
@@ -245,9 +291,20 @@ class Simulator:
     `logikal_sim.partsdb.build_parts_db` (same signature) — for tests only.
     """
 
-    def __init__(self, dataset="demo", *, mode="observed", latency_scale=0.0, token_idle_seconds=None,
-                 max_sessions=None, username="admin", password="secret", host="127.0.0.1", port=0,
-                 parts_builder=None):
+    def __init__(
+        self,
+        dataset="demo",
+        *,
+        mode="observed",
+        latency_scale=0.0,
+        token_idle_seconds=None,
+        max_sessions=None,
+        username="admin",
+        password="secret",
+        host="127.0.0.1",
+        port=0,
+        parts_builder=None,
+    ):
         self.dataset: Dataset = generate_dataset(dataset) if isinstance(dataset, str) else dataset
         self.username, self.password = username, password
         self.host, self.port = host, port
@@ -265,8 +322,9 @@ class Simulator:
         self.latency_scale = 0.0
         self.token_idle_seconds = None
         self.max_sessions = None
-        self.configure(mode=mode, latency_scale=latency_scale, token_idle_seconds=token_idle_seconds,
-                       max_sessions=max_sessions)
+        self.configure(
+            mode=mode, latency_scale=latency_scale, token_idle_seconds=token_idle_seconds, max_sessions=max_sessions
+        )
 
     # ---- lifecycle -----------------------------------------------------------------------------
     def start(self) -> str:
@@ -274,8 +332,9 @@ class Simulator:
             self._stopping.clear()
             self._server = _Server((self.host, self.port), self)
             self.port = self._server.server_address[1]
-            self._thread = threading.Thread(target=self._server.serve_forever, name="logikal-sim",
-                                            kwargs={"poll_interval": 0.05}, daemon=True)
+            self._thread = threading.Thread(
+                target=self._server.serve_forever, name="logikal-sim", kwargs={"poll_interval": 0.05}, daemon=True
+            )
             self._thread.start()
         return self.base_url
 
@@ -366,7 +425,7 @@ class Simulator:
             return self._control(method, path, body)
         if not path.startswith(BASE_PATH + "/"):
             return error_reply(404, f"No endpoint at {path}.")
-        api_path = path[len(BASE_PATH):]
+        api_path = path[len(BASE_PATH) :]
         template = route_template(method, api_path)
         if template is None:
             return error_reply(404, f"The simulator has no endpoint {method} {api_path}.")
@@ -413,9 +472,12 @@ class Simulator:
     # ---- sessions ------------------------------------------------------------------------------
     def _login(self, body):
         data = _json_body(body)
-        if (not isinstance(data, dict) or not isinstance(data.get("username"), str)
-                or not isinstance(data.get("password"), str)
-                or not isinstance(data.get("erp", False), bool)):
+        if (
+            not isinstance(data, dict)
+            or not isinstance(data.get("username"), str)
+            or not isinstance(data.get("password"), str)
+            or not isinstance(data.get("erp", False), bool)
+        ):
             raise ApiError(400, MSG_BAD_REQUEST)
         with self._lock:
             if data["username"] != self.username or data["password"] != self.password:
@@ -423,8 +485,9 @@ class Simulator:
                 raise ApiError(401, MSG_BAD_LOGIN)
             self._purge_idle()
             if self.max_sessions is not None and len(self._sessions) >= self.max_sessions:
-                raise ApiError(409, f"The maximum number of concurrent sessions ({self.max_sessions}) "
-                                    "has been reached.")
+                raise ApiError(
+                    409, f"The maximum number of concurrent sessions ({self.max_sessions}) has been reached."
+                )
             token = str(uuid.uuid4())
             self._sessions[token] = Session(token, data["username"], time.monotonic())
             counters = self._counters
@@ -597,8 +660,7 @@ class Simulator:
         png = self._thumb_cache.get(key)
         if png is None:
             width, height, view, dims, desc = options
-            png = render_thumbnail(data, width, height, view=view, with_dimensions=dims,
-                                   with_description=desc)
+            png = render_thumbnail(data, width, height, view=view, with_dimensions=dims, with_description=desc)
             self._thumb_cache.put(key, png)
         self._counters["thumbnails"] += 1
         return Reply(200, png, "application/octet-stream")
@@ -639,7 +701,7 @@ class Simulator:
             return json_reply(400, {"error": str(exc)})
 
     def _control_action(self, method, path, body):
-        action = (method, path[len("/_sim"):])
+        action = (method, path[len("/_sim") :])
         if action == ("GET", "/counters"):
             return self.counters()
         if action == ("POST", "/counters/reset"):
@@ -697,20 +759,29 @@ def _thumbnail_options(query):
         raise ApiError(400, MSG_BAD_REQUEST + " Required: " + ", ".join(THUMB_PARAMS) + ".")
     flags = {name: query[name].lower() for name in ("withdimensions", "withdescription")}
     width, height = query["width"], query["height"]
-    valid = (width.isdigit() and height.isdigit() and 0 < int(width) <= 4096 and 0 < int(height) <= 4096
-             and query["view"] in ("Interior", "Exterior")
-             and all(v in ("true", "false") for v in flags.values()))
+    valid = (
+        width.isdigit()
+        and height.isdigit()
+        and 0 < int(width) <= 4096
+        and 0 < int(height) <= 4096
+        and query["view"] in ("Interior", "Exterior")
+        and all(v in ("true", "false") for v in flags.values())
+    )
     if not valid:
         raise ApiError(400, "The request can't be performed on the requested object: bad thumbnail options.")
     if query["format"].upper() != "PNG":
         raise ApiError(400, f"The simulator renders PNG thumbnails only (got {query['format']!r}).")
-    return (int(width), int(height), query["view"], flags["withdimensions"] == "true",
-            flags["withdescription"] == "true")
+    return (
+        int(width),
+        int(height),
+        query["view"],
+        flags["withdimensions"] == "true",
+        flags["withdescription"] == "true",
+    )
 
 
 def _parts_reply(encoded: bytes) -> Reply:
-    return Reply(200, b'{"data":"' + encoded + b'","hints":[],"warnings":[]}',
-                 "application/json; charset=utf-8")
+    return Reply(200, b'{"data":"' + encoded + b'","hints":[],"warnings":[]}', "application/json; charset=utf-8")
 
 
 def _corrupt_parts_reply(kind, elevation_id) -> Reply:
@@ -726,6 +797,7 @@ def _corrupt_parts_reply(kind, elevation_id) -> Reply:
 
 def _default_parts_builder():
     from .partsdb import build_parts_db  # lazy: written separately
+
     return build_parts_db
 
 

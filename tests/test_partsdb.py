@@ -60,9 +60,7 @@ VARIANTS = [(profile, variant) for profile in ("real", "small") for variant in (
 
 @pytest.fixture(scope="module")
 def built():
-    return {
-        key: build_parts_db(PROJECT, PHASE, ELEVATION, profile=key[0], variant=key[1]) for key in VARIANTS
-    }
+    return {key: build_parts_db(PROJECT, PHASE, ELEVATION, profile=key[0], variant=key[1]) for key in VARIANTS}
 
 
 def open_bytes(data, directory, name="parts.sqlite"):
@@ -202,9 +200,7 @@ def test_missing_keys_are_tolerated(tmp_path):
     data = build_parts_db({}, {}, {"name": "P1"}, profile="small")
     row = (
         open_bytes(data, tmp_path)
-        .execute(
-            "SELECT ElevationID, Width_Output, Height_Output, SystemLongName, ColorBase_Long FROM Elevations"
-        )
+        .execute("SELECT ElevationID, Width_Output, Height_Output, SystemLongName, ColorBase_Long FROM Elevations")
         .fetchone()
     )
     assert row == ("{00000000-0000-0000-0000-000000000000}", 1000.0, 1000.0, "Generic System", None)

@@ -112,8 +112,7 @@ def expected_elevation(elevation):
 def expected_lines(elevation, profile):
     plan = plan_elevation(elevation, profile=profile)
     glass = tuple(
-        GlassLine(str(g["glass_id"]), g["name"], g["width"], g["height"], g["area"], g["quantity"])
-        for g in plan.glass
+        GlassLine(str(g["glass_id"]), g["name"], g["width"], g["height"], g["area"], g["quantity"]) for g in plan.glass
     )
     bom = tuple(
         BomLine(

@@ -15,8 +15,14 @@ from logikal_sim.png import png_size
 
 GUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 ERROR_KEYS = {"message", "code", "hints", "warnings", "errors"}
-THUMB = {"width": "300", "height": "300", "format": "PNG", "view": "Interior", "withdimensions": "true",
-         "withdescription": "false"}
+THUMB = {
+    "width": "300",
+    "height": "300",
+    "format": "PNG",
+    "view": "Interior",
+    "withdimensions": "true",
+    "withdescription": "false",
+}
 MAPPING_409 = "cannot be set, because it isn't valid in the current mapping."
 
 
@@ -27,6 +33,7 @@ def placeholder_parts(project, phase, elevation, *, profile="real"):
 def parts_builder():
     try:
         from logikal_sim.partsdb import build_parts_db
+
         return build_parts_db
     except ImportError:  # partsdb.py is written separately; keep these tests independent of it
         return placeholder_parts
@@ -147,8 +154,9 @@ def test_token_with_or_without_bearer_and_unknown_token(sim, api):
     plain = requests.get(sim.base_url + "/directories", headers={"Authorization": api.token}, timeout=5)
     assert plain.status_code == 200
     assert_error(requests.get(sim.base_url + "/directories", timeout=5), 401)
-    assert_error(requests.get(sim.base_url + "/directories", headers={"Authorization": "Bearer " + NULL_GUID},
-                              timeout=5), 401)
+    assert_error(
+        requests.get(sim.base_url + "/directories", headers={"Authorization": "Bearer " + NULL_GUID}, timeout=5), 401
+    )
 
 
 def test_logout(sim, api):
@@ -166,13 +174,15 @@ def test_walk_small_tree_matches_expected(sim, api):
     assert roots == [d for d in exp["directories"] if "/" not in d["path"]]
     assert [d["name"] for d in roots] == ["Demo Odoo", "Klanten 2024", "Archief"]
     api.goto("Demo Odoo/Sublevel 1 Testing")
-    assert api.data("/directories") == [{"name": "Sublevel 2 Testing",
-                                         "path": "Demo Odoo/Sublevel 1 Testing/Sublevel 2 Testing"}]
+    assert api.data("/directories") == [
+        {"name": "Sublevel 2 Testing", "path": "Demo Odoo/Sublevel 1 Testing/Sublevel 2 Testing"}
+    ]
     assert api.data("/projects") == []
     assert api.select("directories", "Demo Odoo").status_code == 200
     projects = api.data("/projects")
-    assert projects == [{k: v for k, v in p.items() if k != "directory"}
-                        for p in exp["projects"] if p["directory"] == "Demo Odoo"]
+    assert projects == [
+        {k: v for k, v in p.items() if k != "directory"} for p in exp["projects"] if p["directory"] == "Demo Odoo"
+    ]
     project = projects[1]
     assert api.select("projects", project["id"]).status_code == 200
     assert api.data("/projects/selected") == project
@@ -180,8 +190,11 @@ def test_walk_small_tree_matches_expected(sim, api):
     assert phases[0] == {"id": NULL_GUID, "name": "Posities zonder levering", "description": ""}
     for phase in phases:
         assert api.select("phases", phase["id"]).status_code == 200
-        want = [{k: v for k, v in e.items() if k not in ("project", "phase", "sequence")}
-                for e in exp["elevations"] if e["project"] == project["id"] and e["phase"] == phase["id"]]
+        want = [
+            {k: v for k, v in e.items() if k not in ("project", "phase", "sequence")}
+            for e in exp["elevations"]
+            if e["project"] == project["id"] and e["phase"] == phase["id"]
+        ]
         assert api.data("/elevations") == want
 
 
@@ -209,7 +222,10 @@ def test_crawl_whole_tree_in_observed_mode_with_one_token(sim, api):
         visit(root["path"])
     assert seen["directories"] == [d["path"] for d in exp["directories"]]
     assert (seen["projects"], seen["phases"], seen["elevations"]) == (
-        len(exp["projects"]), len(exp["phases"]), len(exp["elevations"]))
+        len(exp["projects"]),
+        len(exp["phases"]),
+        len(exp["elevations"]),
+    )
 
 
 def test_elevation_payloads(sim, api):
@@ -226,8 +242,14 @@ def test_elevation_payloads(sim, api):
     estimation = api.data("/projects/selected/estimation")
     assert estimation["id"] == project["id"] and estimation["currency"] == "EUR"
     assert len(estimation["elevations"]) == sum(e["project"] == project["id"] for e in exp["elevations"])
-    assert set(estimation["elevations"][0]) == {"id", "name", "netPricePerUnit", "totalPricePerUnit",
-                                                "netPrice", "totalPrice"}
+    assert set(estimation["elevations"][0]) == {
+        "id",
+        "name",
+        "netPricePerUnit",
+        "totalPricePerUnit",
+        "netPrice",
+        "totalPrice",
+    }
     counters = sim.counters()
     assert (counters["parts_downloads"], counters["thumbnails"]) == (1, 1)
 
@@ -269,8 +291,13 @@ def test_thumbnail_parameter_errors(sim, api):
     api.goto(project["directory"], project["id"], elevation["phase"])
     for name in THUMB:
         assert_error(api.get(url, params={k: v for k, v in THUMB.items() if k != name}), 400)
-    for bad in ({"format": "JPG"}, {"width": "abc"}, {"height": "0"}, {"view": "Sideways"},
-                {"withdimensions": "maybe"}):
+    for bad in (
+        {"format": "JPG"},
+        {"width": "abc"},
+        {"height": "0"},
+        {"view": "Sideways"},
+        {"withdimensions": "maybe"},
+    ):
         assert_error(api.get(url, params=dict(THUMB, **bad)), 400)
     assert_error(api.get(f"/elevations/{NULL_GUID}/thumbnail", params=THUMB), 400)
     interior = api.get(url, params=THUMB).content
@@ -322,8 +349,7 @@ def test_missing_objects_answer_404_and_bad_bodies_400(make_sim, mode):
     other_phase = first(exp, "phases", project=elsewhere["id"], name="Fase A")
     assert_error(api.select("phases", other_phase["id"]), 404)
     api.select("phases", NULL_GUID)
-    fase1_elevation = next(e for e in exp["elevations"]
-                           if e["project"] == project["id"] and e["phase"] != NULL_GUID)
+    fase1_elevation = next(e for e in exp["elevations"] if e["project"] == project["id"] and e["phase"] != NULL_GUID)
     assert_error(api.select("elevations", fase1_elevation["id"]), 404)
 
 
@@ -353,8 +379,9 @@ def test_observed_escape_and_allowed_moves(make_sim):
     exp, _ = expected_tree(sim)
     project = first(exp, "projects", name="DOS22309")
     phases = [p["id"] for p in exp["phases"] if p["project"] == project["id"]]
-    by_phase = {ph: [e["id"] for e in exp["elevations"] if e["phase"] == ph and e["project"] == project["id"]]
-                for ph in phases}
+    by_phase = {
+        ph: [e["id"] for e in exp["elevations"] if e["phase"] == ph and e["project"] == project["id"]] for ph in phases
+    }
     deep = "Demo Odoo/Sublevel 1 Testing/Sublevel 2 Testing"
     assert api.select("directories", deep).status_code == 200  # a deep path straight from the root is fine
     api.goto("Demo Odoo", project["id"], phases[0], by_phase[phases[0]][0])
@@ -397,8 +424,7 @@ def test_strict_paths_step_by_prefix_and_elevation_burns_the_token(make_sim):
     assert api.select("directories", "Klanten 2024").status_code == 200  # a root, always
     assert_error(api.select("directories", deep), 409)
     project = first(exp, "projects", name="DOS22309")
-    elevations = [e["id"] for e in exp["elevations"]
-                  if e["project"] == project["id"] and e["phase"] == NULL_GUID]
+    elevations = [e["id"] for e in exp["elevations"] if e["project"] == project["id"] and e["phase"] == NULL_GUID]
     api.goto("Demo Odoo", project["id"], NULL_GUID)
     assert api.select("phases", NULL_GUID).status_code == 200  # phase -> phase still fine
     assert api.select("elevations", elevations[0]).status_code == 200
@@ -560,8 +586,13 @@ def test_counters_and_reset(sim, api):
     api.get(f"/elevations/{elevation['id']}/thumbnail", params=THUMB)
     over_http = control(sim, "GET", "/counters").json()
     assert over_http == sim.counters()
-    assert over_http["calls"] == {"POST /auth": 1, "POST /directories/select": 1, "POST /projects/select": 1,
-                                  "POST /phases/select": 1, "GET /elevations/{id}/thumbnail": 1}
+    assert over_http["calls"] == {
+        "POST /auth": 1,
+        "POST /directories/select": 1,
+        "POST /projects/select": 1,
+        "POST /phases/select": 1,
+        "GET /elevations/{id}/thumbnail": 1,
+    }
     assert over_http["nominal_latency_seconds"] == pytest.approx(6.0 + 0.1 + 0.8 + 0.2 + 0.05)
     reset = control(sim, "POST", "/counters/reset").json()
     assert reset["calls"] == {} and reset["logins"] == 0 and reset["open_sessions"] == 1

@@ -15,11 +15,19 @@ from logikal_sim.cli import main
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
-@pytest.mark.parametrize("argv", [
-    ["serve", "--bogus"], ["serve", "--mode", "chaotic"], ["serve", "--port", "abc"],
-    ["serve", "--port", "70000"], ["serve", "--latency-scale", "-1"], ["serve", "--dataset", "huge"],
-    ["launch"], ["serve", "--max-sessions", "0"],
-])
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["serve", "--bogus"],
+        ["serve", "--mode", "chaotic"],
+        ["serve", "--port", "abc"],
+        ["serve", "--port", "70000"],
+        ["serve", "--latency-scale", "-1"],
+        ["serve", "--dataset", "huge"],
+        ["launch"],
+        ["serve", "--max-sessions", "0"],
+    ],
+)
 def test_bad_flags_print_one_line_and_exit_2(argv, capsys):
     assert main(argv) == 2
     err = capsys.readouterr().err
@@ -52,9 +60,24 @@ def test_busy_port_is_one_line_exit_1(capsys):
 
 def test_logikal_script_serves_until_ctrl_c():
     proc = subprocess.Popen(
-        [sys.executable, os.path.join(ROOT, "logikal"), "simulator", "serve", "--port", "0",
-         "--dataset", "small", "--username", "u1", "--password", "p1"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        [
+            sys.executable,
+            os.path.join(ROOT, "logikal"),
+            "simulator",
+            "serve",
+            "--port",
+            "0",
+            "--dataset",
+            "small",
+            "--username",
+            "u1",
+            "--password",
+            "p1",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         first_line = proc.stdout.readline()
         base_url = first_line.split()[-1]

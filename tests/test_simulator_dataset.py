@@ -14,13 +14,38 @@ from logikal_sim.dataset import CLOCK_STEP, DEFAULT_PHASE_NAME, NULL_GUID, Datas
 from logikal_sim.png import fit_box, png_size, render_thumbnail
 
 GUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
-PROJECT_FIELDS = {"id", "name", "createdDate", "changedDate", "isDeleted", "jobNumber", "offerNumber",
-                  "personInCharge", "estimated"}
+PROJECT_FIELDS = {
+    "id",
+    "name",
+    "createdDate",
+    "changedDate",
+    "isDeleted",
+    "jobNumber",
+    "offerNumber",
+    "personInCharge",
+    "estimated",
+}
 ELEVATION_FIELDS = {
-    "id", "versionId", "name", "amount", "isInRecycleBin", "automaticDescription", "systemDescription",
-    "modelDescription", "userDescription", "surfaceOfBaseElement", "surfaceOfInsertions", "createdByUser",
-    "createdDate", "changedDate", "width", "height", "isElementPricelistElevation", "elementPricelistId",
-    "type", "state",
+    "id",
+    "versionId",
+    "name",
+    "amount",
+    "isInRecycleBin",
+    "automaticDescription",
+    "systemDescription",
+    "modelDescription",
+    "userDescription",
+    "surfaceOfBaseElement",
+    "surfaceOfInsertions",
+    "createdByUser",
+    "createdDate",
+    "changedDate",
+    "width",
+    "height",
+    "isElementPricelistElevation",
+    "elementPricelistId",
+    "type",
+    "state",
 }
 PRESET_COUNTS = {
     "small": {"directories": 9, "projects": 6, "phases": 11, "elevations": 31},
@@ -82,8 +107,9 @@ def test_small_preset_has_the_awkward_cases():
     assert any(p["personInCharge"] != p["personInCharge"].rstrip() for p in exp["projects"])
     assert any(not p["name"].isascii() for p in exp["projects"]) and any(not p.isascii() for p in paths)
     assert len({e["project"] for e in exp["elevations"] if e["name"] == "P01"}) == 6
-    names = [e["name"] for e in exp["elevations"] if e["phase"] == NULL_GUID and e["project"] == exp[
-        "projects"][1]["id"]]
+    names = [
+        e["name"] for e in exp["elevations"] if e["phase"] == NULL_GUID and e["project"] == exp["projects"][1]["id"]
+    ]
     assert names != sorted(names)
     per_phase = {}
     for e in exp["elevations"]:
@@ -96,7 +122,10 @@ def test_s1_is_the_benchmark_case():
     assert exp["directories"] == [{"path": "Demo Odoo", "name": "Demo Odoo"}]
     project = exp["projects"][0]
     assert (project["name"], project["id"], project["personInCharge"]) == (
-        "DOS22309", "5ddb1393-56eb-4280-9f7e-3c3aec51483c", "Nick ")
+        "DOS22309",
+        "5ddb1393-56eb-4280-9f7e-3c3aec51483c",
+        "Nick ",
+    )
     assert [(p["name"], p["sequence"]) for p in exp["phases"]] == [(DEFAULT_PHASE_NAME, 0), ("Fase 1", 1)]
     default = [e["name"] for e in exp["elevations"] if e["phase"] == NULL_GUID]
     assert default == [f"P{n:02d}" for n in (7, 6, 5, 4, 3, 2, 1, 10, 9, 8, 13, 12, 11)]
@@ -229,8 +258,7 @@ def test_add_project_and_directories(ds):
     made = ds.mutate("add_directory", parent="Archief", name="2019")
     assert made == {"name": "2019", "path": "Archief/2019"}
     assert ds.mutate("add_directory", path="Nieuw")["path"] == "Nieuw"
-    project = ds.mutate("add_project", directory="Archief/2019", name="NEW-1", elevations=2,
-                        phases=["Fase 1"])
+    project = ds.mutate("add_project", directory="Archief/2019", name="NEW-1", elevations=2, phases=["Fase 1"])
     assert project["createdDate"] == project["changedDate"] == ds.clock and not project["isDeleted"]
     exp = ds.expected()
     phase_names = [p["name"] for p in exp["phases"] if p["project"] == project["id"]]
@@ -293,19 +321,22 @@ def decode_rows(png):
     width, height = png_size(png)
     pos, idat = 8, b""
     while pos < len(png):
-        length, kind = struct.unpack(">I4s", png[pos:pos + 8])
+        length, kind = struct.unpack(">I4s", png[pos : pos + 8])
         if kind == b"IDAT":
-            idat += png[pos + 8:pos + 8 + length]
+            idat += png[pos + 8 : pos + 8 + length]
         pos += 12 + length
     return width, height, zlib.decompress(idat)
 
 
-@pytest.mark.parametrize(("size", "box", "want"), [
-    ((3100, 2560), (300, 300), (300, 248)),
-    ((1000, 2010), (300, 300), (149, 300)),
-    ((1000, 1000), (300, 100), (100, 100)),
-    ((5000, 10), (300, 300), (300, 1)),
-])
+@pytest.mark.parametrize(
+    ("size", "box", "want"),
+    [
+        ((3100, 2560), (300, 300), (300, 248)),
+        ((1000, 2010), (300, 300), (149, 300)),
+        ((1000, 1000), (300, 100), (100, 100)),
+        ((5000, 10), (300, 300), (300, 1)),
+    ],
+)
 def test_fit_box(size, box, want):
     assert fit_box(*size, *box) == want
 

@@ -41,9 +41,7 @@ def main(argv):
             raise _UsageError("--max-mb must be positive")
         max_bytes = int(args.max_mb * 1024 * 1024)
         data = decode_parts_payload(_read(args.file, max_bytes), max_bytes)
-        parts = parse_parts_list(
-            data, elevation_id=args.elevation, elevation_name=args.name, max_bytes=max_bytes
-        )
+        parts = parse_parts_list(data, elevation_id=args.elevation, elevation_name=args.name, max_bytes=max_bytes)
     except _UsageError as exc:
         return _fail(f"usage: {exc}")
     except PartsListError as exc:
@@ -87,9 +85,7 @@ def _summary(parts):
     ]
     lines += [_glass_line(line) for line in parts.glass]
     articles = sum(1 for line in parts.bom if line.kind == "article")
-    lines.append(
-        f"BOM lines     {len(parts.bom)} ({articles} articles, {len(parts.bom) - articles} profiles)"
-    )
+    lines.append(f"BOM lines     {len(parts.bom)} ({articles} articles, {len(parts.bom) - articles} profiles)")
     lines += [_bom_line(line) for line in parts.bom]
     if parts.missing_tables:
         lines.append(f"missing       {', '.join(parts.missing_tables)} (no such table in the file)")

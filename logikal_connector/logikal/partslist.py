@@ -398,9 +398,7 @@ def _find_elevation(reader, table, elevation_id, elevation_name):
     columns = _column_map(reader, table, spec, REQUIRED[ELEVATIONS] + ("name",))
     columns.update({f"id:{column}": column for column in _present(reader, table, ELEVATION_ID_COLUMNS)})
     fields = list(columns)
-    rows = [
-        dict(zip(fields, values, strict=True)) for values in reader.rows(table, [columns[f] for f in fields])
-    ]
+    rows = [dict(zip(fields, values, strict=True)) for values in reader.rows(table, [columns[f] for f in fields])]
     row = _match_elevation(rows, table, columns, elevation_id, elevation_name)
     own = _row_keys(row)
     others = set().union(*(_row_keys(other) for other in rows if other is not row)) - own
@@ -432,9 +430,7 @@ def _match_elevation(rows, table, columns, elevation_id, elevation_name):
     if elevation_id is not None and guid_column:
         wanted = _requested_guid(elevation_id, table, guid_column)
         field = f"id:{guid_column}"
-        return _single(
-            rows, lambda row: _ref_key(row[field]) == wanted, table, guid_column, f"elevation id {wanted}"
-        )
+        return _single(rows, lambda row: _ref_key(row[field]) == wanted, table, guid_column, f"elevation id {wanted}")
     if elevation_name is not None:
         wanted = str(elevation_name).strip()
         return _single(

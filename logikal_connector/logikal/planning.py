@@ -134,8 +134,11 @@ def cascade_types(configs, object_type):
         return frozenset()
     below, frontier = set(), {object_type}
     while frontier:
-        children = {c.object_type for c in configs
-                    if c.enabled and c.depends_on in frontier and c.object_type not in below | {object_type}}
+        children = {
+            c.object_type
+            for c in configs
+            if c.enabled and c.depends_on in frontier and c.object_type not in below | {object_type}
+        }
         below |= children
         frontier = children
     return frozenset(below)

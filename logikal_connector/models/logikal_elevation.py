@@ -96,4 +96,4 @@ class LogikalElevation(models.Model):
         from ..services.store import RecordStore
 
         for backend in self.backend_id:
-            RecordStore(self.env, backend).reparse(self.filtered(lambda e: e.backend_id == backend))
+            RecordStore(self.env, backend).reparse(self.filtered(lambda e, b=backend: e.backend_id == b))

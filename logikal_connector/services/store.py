@@ -126,7 +126,7 @@ class RecordStore:
         if to_create:
             created = model.create([dict(vals, **create_extra(key)) for key, vals in to_create])
             self.counts.add(otype, "created", len(created))
-            result.update(zip([key for key, _vals in to_create], created))
+            result.update(zip([key for key, _vals in to_create], created, strict=True))
         return {key: result[key] for key, _vals in wanted}
 
     def _count_change(self, otype, record, changes):
@@ -145,13 +145,25 @@ class RecordStore:
         """Upsert the children `listed` under `parent` (False for roots); archive children no longer listed."""
         listed = self._indexable_directories(listed)
         model = self._model("logikal.directory")
-        existing = {d.path: d for d in model.search([("backend_id", "=", self.backend.id), ("path", "in", [x.path for x in listed])])}
-        wanted = [(d.path, {"name": d.name, "parent_id": parent.id if parent else False,
-                            "level": d.depth, "active": True}) for d in listed]
-        records = self._upsert("directory", model, existing, wanted,
-                               lambda path: {"backend_id": self.backend.id, "path": path})
-        siblings = model.search([("backend_id", "=", self.backend.id), ("parent_id", "=", parent.id if parent else False),
-                                 ("path", "not in", list(records)), ("active", "=", True)])
+        existing = {
+            d.path: d
+            for d in model.search([("backend_id", "=", self.backend.id), ("path", "in", [x.path for x in listed])])
+        }
+        wanted = [
+            (d.path, {"name": d.name, "parent_id": parent.id if parent else False, "level": d.depth, "active": True})
+            for d in listed
+        ]
+        records = self._upsert(
+            "directory", model, existing, wanted, lambda path: {"backend_id": self.backend.id, "path": path}
+        )
+        siblings = model.search(
+            [
+                ("backend_id", "=", self.backend.id),
+                ("parent_id", "=", parent.id if parent else False),
+                ("path", "not in", list(records)),
+                ("active", "=", True),
+            ]
+        )
         self._archive_directories(siblings)
         return records
 
@@ -169,26 +181,40 @@ class RecordStore:
         self._archive("directory", subtree)
 
     def stamp(self, records):
-        records.write({"last_sync_date": fields.Datetime.now(), "sync_state": "done",
-                       "sync_error": False, "sync_attempts": 0, "next_retry_date": False})
+        records.write(
+            {
+                "last_sync_date": fields.Datetime.now(),
+                "sync_state": "done",
+                "sync_error": False,
+                "sync_attempts": 0,
+                "next_retry_date": False,
+            }
+        )
 
     @staticmethod
     def mark_incomplete(project):
         """The project was read but some of its elevations failed: say so on the project (no retry count)."""
-        project.write({"sync_state": "failed",
-                       "sync_error": "Some elevations could not be synced; the Errors button lists them."})
+        project.write(
+            {"sync_state": "failed", "sync_error": "Some elevations could not be synced; the Errors button lists them."}
+        )
 
     # ------------------------------------------------------------------ projects
     def projects(self, directory, listed):
         """Upsert a directory's project listing. Returns ({guid: record}, {guids whose changedDate moved})."""
         model = self._model("logikal.project")
-        existing = {p.logikal_id: p for p in model.search([("backend_id", "=", self.backend.id),
-                                                           ("logikal_id", "in", [p.id for p in listed])])}
-        changed = {p.id for p in listed if p.id not in existing
-                   or existing[p.id].logikal_changed_date != naive_utc(p.changed_date)}
+        existing = {
+            p.logikal_id: p
+            for p in model.search([("backend_id", "=", self.backend.id), ("logikal_id", "in", [p.id for p in listed])])
+        }
+        changed = {
+            p.id
+            for p in listed
+            if p.id not in existing or existing[p.id].logikal_changed_date != naive_utc(p.changed_date)
+        }
         wanted = [(p.id, self._project_vals(p, directory, existing.get(p.id))) for p in listed]
-        records = self._upsert("project", model, existing, wanted,
-                               lambda guid: {"backend_id": self.backend.id, "logikal_id": guid})
+        records = self._upsert(
+            "project", model, existing, wanted, lambda guid: {"backend_id": self.backend.id, "logikal_id": guid}
+        )
         return records, changed
 
     def _project_vals(self, project, directory, record):
@@ -201,10 +227,14 @@ class RecordStore:
 
     def archive_missing_projects(self, directories, seen_guids):
         """Archive projects of fully listed `directories` that no listing of this walk returned."""
-        missing = self._model("logikal.project").search([
-            ("backend_id", "=", self.backend.id), ("directory_id", "in", directories.ids),
-            ("logikal_id", "not in", list(seen_guids)), ("active", "=", True),
-        ])
+        missing = self._model("logikal.project").search(
+            [
+                ("backend_id", "=", self.backend.id),
+                ("directory_id", "in", directories.ids),
+                ("logikal_id", "not in", list(seen_guids)),
+                ("active", "=", True),
+            ]
+        )
         return self._archive("project", missing, {"deleted_date": fields.Datetime.now()})
 
     # ------------------------------------------------------------------ phases
@@ -212,8 +242,9 @@ class RecordStore:
         model = self._model("logikal.phase")
         existing = {p.logikal_id: p for p in model.search([("project_id", "=", project.id)])}
         wanted = [(p.id, phase_vals(p, index)) for index, p in enumerate(listed)]
-        records = self._upsert("phase", model, existing, wanted,
-                               lambda guid: {"project_id": project.id, "logikal_id": guid})
+        records = self._upsert(
+            "phase", model, existing, wanted, lambda guid: {"project_id": project.id, "logikal_id": guid}
+        )
         gone = model.browse([r.id for key, r in existing.items() if key not in records])
         archived = self._archive("phase", gone)
         if archived:
@@ -226,8 +257,9 @@ class RecordStore:
         model = self._model("logikal.elevation")
         existing = {e.logikal_id: e for e in model.search([("phase_id", "=", phase.id)])}
         wanted = [(e.id, self._elevation_vals(e, index, existing.get(e.id))) for index, e in enumerate(listed)]
-        records = self._upsert("elevation", model, existing, wanted,
-                               lambda guid: {"phase_id": phase.id, "logikal_id": guid})
+        records = self._upsert(
+            "elevation", model, existing, wanted, lambda guid: {"phase_id": phase.id, "logikal_id": guid}
+        )
         gone = model.browse([r.id for key, r in existing.items() if key not in records])
         self._archive("elevation", gone, {"deleted_date": fields.Datetime.now()})
         return records
@@ -270,14 +302,26 @@ class RecordStore:
         maybe = list(files) if stored_ids is None else stored_ids
         existing = Attachment.browse()
         if maybe:
-            existing = Attachment.search([("res_model", "=", "logikal.elevation"), ("res_field", "=", field_name),
-                                          ("res_id", "in", maybe)])
+            existing = Attachment.search(
+                [("res_model", "=", "logikal.elevation"), ("res_field", "=", field_name), ("res_id", "in", maybe)]
+            )
         for attachment in existing:
             attachment.write({"raw": files[attachment.res_id]})
         kept = set(existing.mapped("res_id"))
-        Attachment.create([{"name": field_name, "res_model": "logikal.elevation", "res_field": field_name,
-                            "res_id": res_id, "type": "binary", "raw": data}
-                           for res_id, data in files.items() if res_id not in kept])
+        Attachment.create(
+            [
+                {
+                    "name": field_name,
+                    "res_model": "logikal.elevation",
+                    "res_field": field_name,
+                    "res_id": res_id,
+                    "type": "binary",
+                    "raw": data,
+                }
+                for res_id, data in files.items()
+                if res_id not in kept
+            ]
+        )
         self._model("logikal.elevation").browse(list(files)).invalidate_recordset([field_name])
 
     # ------------------------------------------------------------------ parts lists
@@ -288,8 +332,12 @@ class RecordStore:
     def parse(self, record, data, version):
         """Parse a downloaded parts list without writing anything: a ParsedPartsList for store_parts_lists."""
         try:
-            parsed = parse_parts_list(data, elevation_id=record.logikal_id, elevation_name=record.name,
-                                      max_bytes=self.backend.max_parts_mb * 1024 * 1024)
+            parsed = parse_parts_list(
+                data,
+                elevation_id=record.logikal_id,
+                elevation_name=record.name,
+                max_bytes=self.backend.max_parts_mb * 1024 * 1024,
+            )
         except PartsListError as error:
             return ParsedPartsList(record, version, data, None, error)
         return ParsedPartsList(record, version, data, parsed, None)
@@ -335,8 +383,14 @@ class RecordStore:
         for item in items:
             record, parsed = item.record, item.parsed
             self.counts.add("parts_list", "updated" if record.parts_list_sha256 else "created")
-            vals = dict(parsed_vals(parsed), parts_list_sha256=parsed.sha256, parts_list_version=item.version,
-                        parse_state="ok", parse_error=False, parse_date=now)
+            vals = dict(
+                parsed_vals(parsed),
+                parts_list_sha256=parsed.sha256,
+                parts_list_version=item.version,
+                parse_state="ok",
+                parse_error=False,
+                parse_date=now,
+            )
             record.write(changed_values(record, vals))
             owner = {"elevation_id": record.id, "company_id": record.company_id.id}
             glass += [dict(glass_vals(line, i), **owner) for i, line in enumerate(parsed.glass)]
@@ -358,10 +412,14 @@ class RecordStore:
         """Note an error on `record` and schedule its retry; the run goes on."""
         attempts = record.sync_attempts + 1
         delay = self.backend.retry_delay_minutes * min(2 ** (attempts - 1), 32)
-        record.sudo().write({
-            "sync_state": "failed", "sync_error": str(error)[:MAX_ERROR_LENGTH], "sync_attempts": attempts,
-            "next_retry_date": fields.Datetime.now() + timedelta(minutes=delay),
-        })
+        record.sudo().write(
+            {
+                "sync_state": "failed",
+                "sync_error": str(error)[:MAX_ERROR_LENGTH],
+                "sync_attempts": attempts,
+                "next_retry_date": fields.Datetime.now() + timedelta(minutes=delay),
+            }
+        )
         self.counts.fail(otype, record.display_name, error)
         _logger.info("LogiKal sync: %s %s failed (attempt %s): %s", otype, record.display_name, attempts, error)
 
@@ -384,23 +442,42 @@ def parsed_vals(parsed):
     return {
         "parts_auto_description": info.auto_description or False,
         "parts_auto_description_short": info.auto_description_short or False,
-        "parts_width": info.width or 0.0, "parts_width_unit": info.width_unit or False,
-        "parts_height": info.height or 0.0, "parts_height_unit": info.height_unit or False,
-        "parts_weight": info.weight or 0.0, "parts_weight_unit": info.weight_unit or False,
-        "parts_area": info.area or 0.0, "parts_area_unit": info.area_unit or False,
-        "system_code": info.system_code or False, "system_name": info.system_name or False,
-        "system_long_name": info.system_long_name or False, "color_base": info.color_base or False,
+        "parts_width": info.width or 0.0,
+        "parts_width_unit": info.width_unit or False,
+        "parts_height": info.height or 0.0,
+        "parts_height_unit": info.height_unit or False,
+        "parts_weight": info.weight or 0.0,
+        "parts_weight_unit": info.weight_unit or False,
+        "parts_area": info.area or 0.0,
+        "parts_area_unit": info.area_unit or False,
+        "system_code": info.system_code or False,
+        "system_name": info.system_name or False,
+        "system_long_name": info.system_long_name or False,
+        "color_base": info.color_base or False,
     }
 
 
 def glass_vals(line, sequence):
-    return {"sequence": sequence, "glass_id": line.glass_id or False, "name": line.name or False,
-            "width": line.width or 0.0, "height": line.height or 0.0, "area": line.area or 0.0,
-            "quantity": line.quantity or 0.0}
+    return {
+        "sequence": sequence,
+        "glass_id": line.glass_id or False,
+        "name": line.name or False,
+        "width": line.width or 0.0,
+        "height": line.height or 0.0,
+        "area": line.area or 0.0,
+        "quantity": line.quantity or 0.0,
+    }
 
 
 def bom_vals(line, sequence):
-    return {"sequence": sequence, "kind": line.kind, "code": line.code or False,
-            "description": line.description or False, "quantity": line.quantity or 0.0,
-            "length": line.length or 0.0, "unit": line.unit or False, "color": line.color or False,
-            "price": line.price or 0.0}
+    return {
+        "sequence": sequence,
+        "kind": line.kind,
+        "code": line.code or False,
+        "description": line.description or False,
+        "quantity": line.quantity or 0.0,
+        "length": line.length or 0.0,
+        "unit": line.unit or False,
+        "color": line.color or False,
+        "price": line.price or 0.0,
+    }

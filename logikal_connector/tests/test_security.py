@@ -54,24 +54,39 @@ WRITES = {
 
 
 def create_users(env, prefix):
-    return {role: new_test_user(env, f"{prefix}_{role}", groups=groups, name=f"LogiKal {role}")
-            for role, groups in GROUPS.items()}
+    return {
+        role: new_test_user(env, f"{prefix}_{role}", groups=groups, name=f"LogiKal {role}")
+        for role, groups in GROUPS.items()
+    }
 
 
 def create_records(env, name="Security"):
     """One record per model (as superuser), keyed by model name."""
-    backend = env["logikal.backend"].create({
-        "name": name, "url": "http://127.0.0.1:9/api/v3", "username": "odoo", "password_input": PASSWORD,
-    })
+    backend = env["logikal.backend"].create(
+        {
+            "name": name,
+            "url": "http://127.0.0.1:9/api/v3",
+            "username": "odoo",
+            "password_input": PASSWORD,
+        }
+    )
     directory = env["logikal.directory"].create({"backend_id": backend.id, "path": "Klanten", "name": "Klanten"})
-    project = env["logikal.project"].create({
-        "backend_id": backend.id, "logikal_id": "11111111-1111-1111-1111-111111111111", "name": "Villa",
-        "directory_id": directory.id,
-    })
+    project = env["logikal.project"].create(
+        {
+            "backend_id": backend.id,
+            "logikal_id": "11111111-1111-1111-1111-111111111111",
+            "name": "Villa",
+            "directory_id": directory.id,
+        }
+    )
     phase = env["logikal.phase"].create({"project_id": project.id, "logikal_id": NULL_GUID})
-    elevation = env["logikal.elevation"].create({
-        "phase_id": phase.id, "logikal_id": "22222222-2222-2222-2222-222222222222", "name": "P01",
-    })
+    elevation = env["logikal.elevation"].create(
+        {
+            "phase_id": phase.id,
+            "logikal_id": "22222222-2222-2222-2222-222222222222",
+            "name": "P01",
+        }
+    )
     return {
         "logikal.backend": backend,
         "logikal.directory": directory,
@@ -80,7 +95,8 @@ def create_records(env, name="Security"):
         "logikal.elevation": elevation,
         "logikal.elevation.glass": env["logikal.elevation.glass"].create({"elevation_id": elevation.id, "name": "G"}),
         "logikal.elevation.bom.line": env["logikal.elevation.bom.line"].create(
-            {"elevation_id": elevation.id, "kind": "article", "code": "A1"}),
+            {"elevation_id": elevation.id, "kind": "article", "code": "A1"}
+        ),
         "logikal.sync.config": env["logikal.sync.config"].search([("object_type", "=", "project")]),
         "logikal.sync.run": env["logikal.sync.run"].create({"backend_id": backend.id, "trigger": "manual"}),
         "logikal.sync.request": env["logikal.sync.request"].create({"backend_id": backend.id, "scope": "backend"}),
@@ -94,10 +110,15 @@ def create_vals(records, model):
     return {
         "logikal.backend": {"name": "New", "url": "https://logikal.example.com/api/v3", "username": "u"},
         "logikal.directory": {"backend_id": backend.id, "path": "Nieuw", "name": "Nieuw"},
-        "logikal.project": {"backend_id": backend.id, "logikal_id": "33333333-3333-3333-3333-333333333333",
-                            "name": "New"},
-        "logikal.phase": {"project_id": records["logikal.project"].id,
-                          "logikal_id": "44444444-4444-4444-4444-444444444444"},
+        "logikal.project": {
+            "backend_id": backend.id,
+            "logikal_id": "33333333-3333-3333-3333-333333333333",
+            "name": "New",
+        },
+        "logikal.phase": {
+            "project_id": records["logikal.project"].id,
+            "logikal_id": "44444444-4444-4444-4444-444444444444",
+        },
         "logikal.elevation": {"phase_id": phase.id, "logikal_id": "55555555-5555-5555-5555-555555555555"},
         "logikal.elevation.glass": {"elevation_id": elevation.id, "name": "New"},
         "logikal.elevation.bom.line": {"elevation_id": elevation.id, "kind": "profile"},
@@ -220,7 +241,8 @@ class TestAccessRightsOrm(AccessFixture, TransactionCase):
         concrete = {m.model for m in models if not self.env[m.model]._abstract}
         self.assertEqual(concrete, set(RIGHTS), "a new model (or wizard) needs access rows and a line in RIGHTS")
         groups = self.env.ref("logikal_connector.group_logikal_user") | self.env.ref(
-            "logikal_connector.group_logikal_manager")
+            "logikal_connector.group_logikal_manager"
+        )
         for model in models.filtered(lambda m: m.model in concrete):
             self.assertTrue(model.access_ids.filtered(lambda a: a.group_id in groups), model.model)
             self.assertFalse(model.access_ids.filtered(lambda a: not a.group_id), f"{model.model}: global access")
@@ -301,8 +323,9 @@ class TestPasswordOrm(AccessFixture, TransactionCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.exporter = new_test_user(cls.env, "lk_pwd_exporter",
-                                     groups="logikal_connector.group_logikal_manager,base.group_allow_export")
+        cls.exporter = new_test_user(
+            cls.env, "lk_pwd_exporter", groups="logikal_connector.group_logikal_manager,base.group_allow_export"
+        )
 
     def attempts(self, backend):
         project = self.records["logikal.project"].with_user(backend.env.user)
@@ -350,12 +373,20 @@ class TestPasswordOrm(AccessFixture, TransactionCase):
         backend.write({"password_input": "New-Secret-99"})
         self.assertEqual(self.backend.sudo().password, "New-Secret-99")
         self.env.invalidate_all()
-        self.assertEqual(backend.read(["password_input", "has_password"])[0],
-                         {"id": backend.id, "password_input": False, "has_password": True})
+        self.assertEqual(
+            backend.read(["password_input", "has_password"])[0],
+            {"id": backend.id, "password_input": False, "has_password": True},
+        )
         backend.write({"password_input": False, "name": "Kept"})
         self.assertEqual(self.backend.sudo().password, "New-Secret-99")
-        created = backend.create({"name": "Second", "url": "https://lk.example.com/api/v3", "username": "u",
-                                  "password_input": "Created-Secret-5"})
+        created = backend.create(
+            {
+                "name": "Second",
+                "url": "https://lk.example.com/api/v3",
+                "username": "u",
+                "password_input": "Created-Secret-5",
+            }
+        )
         self.assertEqual(created.sudo().password, "Created-Secret-5")
         copied = created.copy()
         self.assertEqual((copied.sudo().password, copied.has_password), (False, False))
@@ -365,8 +396,9 @@ class TestPasswordOrm(AccessFixture, TransactionCase):
 
     def test_password_never_in_chatter(self):
         backend = self.backend.with_user(self.users["manager"])
-        backend.write({"password_input": "Chatter-Secret-7", "url": "https://other.example.com/api/v3",
-                       "username": "someone"})
+        backend.write(
+            {"password_input": "Chatter-Secret-7", "url": "https://other.example.com/api/v3", "username": "someone"}
+        )
         self.env.flush_all()
         self.cr.flush()  # runs the tracking
         messages = self.env["mail.message"].search([("model", "=", "logikal.backend"), ("res_id", "=", backend.id)])
@@ -379,8 +411,14 @@ class TestPasswordOrm(AccessFixture, TransactionCase):
 
     def test_reprs_hide_the_password(self):
         session = self.backend.sudo()._session()
-        texts = [repr(session), str(session), repr(session.client), repr(getattr(session, "__dict__", {})),
-                 repr(self.backend), repr(self.backend.sudo().read(["password_input"]))]
+        texts = [
+            repr(session),
+            str(session),
+            repr(session.client),
+            repr(getattr(session, "__dict__", {})),
+            repr(self.backend),
+            repr(self.backend.sudo().read(["password_input"])),
+        ]
         self.assertNotIn(PASSWORD, "\n".join(texts))
         self.backend.sudo().password = False
         with self.assertRaises(UserError) as caught:
@@ -411,8 +449,7 @@ class TestNeutralize(AccessFixture, TransactionCase):
         self.assertEqual((self.backend.sudo().password, self.backend.has_password), (False, False))
         self.assertFalse(background_sync_enabled(self.env))
         self.assertEqual((cron.active, vacuum.active), (False, True))
-        self.assertEqual((request.state, request.message),
-                         ("failed", "Cancelled: the database was neutralized."))
+        self.assertEqual((request.state, request.message), ("failed", "Cancelled: the database was neutralized."))
         self.assertEqual((run.state, run.error_summary), ("aborted", "Aborted: the database was neutralized."))
 
     def test_neutralize_switches_off_a_never_set_master_switch(self):
@@ -429,9 +466,15 @@ class TestAccessRightsRpc(AccessFixture, HttpCase):
     login_prefix = "lk_rpc"
 
     def call(self, model, method, *args, **kwargs):
-        return self.make_jsonrpc_request("/web/dataset/call_kw", {
-            "model": model, "method": method, "args": list(args), "kwargs": kwargs,
-        })
+        return self.make_jsonrpc_request(
+            "/web/dataset/call_kw",
+            {
+                "model": model,
+                "method": method,
+                "args": list(args),
+                "kwargs": kwargs,
+            },
+        )
 
     def login(self, role):
         self.authenticate(self.users[role].login, self.users[role].login)
@@ -494,13 +537,19 @@ class TestAccessRightsRpc(AccessFixture, HttpCase):
             self.assertEqual((values["password_input"], values["has_password"]), (False, True))
             self.assertNotIn("password", self.call("logikal.backend", "fields_get"))
         self.login("manager")
-        saved = self.call("logikal.backend", "web_save", [backend_id], {"password_input": "Rpc-Secret-11"},
-                          specification={"password_input": {}, "has_password": {}})
+        saved = self.call(
+            "logikal.backend",
+            "web_save",
+            [backend_id],
+            {"password_input": "Rpc-Secret-11"},
+            specification={"password_input": {}, "has_password": {}},
+        )
         self.assertEqual(saved, [{"id": backend_id, "password_input": False, "has_password": True}])
         self.assertEqual(self.backend.sudo().password, "Rpc-Secret-11")
         self.login("system")
-        self.assertEqual(self.call("logikal.backend", "read", [backend_id], ["password"])[0]["password"],
-                         "Rpc-Secret-11")
+        self.assertEqual(
+            self.call("logikal.backend", "read", [backend_id], ["password"])[0]["password"], "Rpc-Secret-11"
+        )
 
     def test_force_sync_through_json_rpc(self):
         self.login("user")
@@ -508,8 +557,9 @@ class TestAccessRightsRpc(AccessFixture, HttpCase):
         action = self.call("logikal.project", "action_force_sync", [project.id])
         self.assertEqual(action["tag"], "display_notification")
         request = self.env["logikal.sync.request"].search([("project_id", "=", project.id)])
-        self.assertEqual((request.scope, request.state, request.requested_by_id),
-                         ("project", "queued", self.users["user"]))
+        self.assertEqual(
+            (request.scope, request.state, request.requested_by_id), ("project", "queued", self.users["user"])
+        )
 
 
 @tagged("post_install", "-at_install")
@@ -556,8 +606,17 @@ class TestSecretsNeverLeak(LogikalSimulatorCase):
     def test_sync_with_faults_leaks_no_password_or_token(self):
         tokens = self.record_issued_tokens()
         live = self.expected()["live_elevations"]
-        faults = {"error_rate": 0.05, "error_status": 503, "seed": 5, "corrupt": {
-            live[0]["id"]: "sqlite", live[1]["id"]: "base64", live[2]["id"]: "json", live[3]["id"]: "oversize"}}
+        faults = {
+            "error_rate": 0.05,
+            "error_status": 503,
+            "seed": 5,
+            "corrupt": {
+                live[0]["id"]: "sqlite",
+                live[1]["id"]: "base64",
+                live[2]["id"]: "json",
+                live[3]["id"]: "oversize",
+            },
+        }
         self.sim.set_faults(**faults)
         self.env.flush_all()
         with capture_all_logs() as capture:

@@ -113,9 +113,7 @@ def make_malformed():
         handle.write(data[: len(data) // 2 + 50])
     with open(os.path.join(HERE, "corrupt.sqlite"), "wb") as handle:
         handle.write(data[:512] + b"\xde\xad\xbe\xef" * 128 + data[1024:])
-    _database(
-        "no_elevations.sqlite", "CREATE TABLE Glass (GlassID INTEGER, Name TEXT);", [("Glass", (1, "4/16/4"))]
-    )
+    _database("no_elevations.sqlite", "CREATE TABLE Glass (GlassID INTEGER, Name TEXT);", [("Glass", (1, "4/16/4"))])
     columns = tuple(c for c in ELEVATION_COLUMNS if not c.startswith("Width_Output"))
     _database(
         "no_width_column.sqlite",
@@ -207,9 +205,7 @@ def make_golden():
     from logikal_sim.partsdb import build_parts_db
 
     for (profile, variant), name in GOLDEN_FILES.items():
-        data = build_parts_db(
-            GOLDEN_PROJECT, GOLDEN_PHASE, GOLDEN_ELEVATION, profile=profile, variant=variant
-        )
+        data = build_parts_db(GOLDEN_PROJECT, GOLDEN_PHASE, GOLDEN_ELEVATION, profile=profile, variant=variant)
         result = parse_parts_list(data, elevation_id=GOLDEN_ELEVATION["id"]).as_dict()
         result.pop("sha256")
         with open(os.path.join(HERE, name), "w", encoding="utf-8") as handle:
