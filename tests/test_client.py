@@ -593,3 +593,26 @@ def stub():
     server = Stub()
     yield server
     server.close()
+
+
+def test_budget_cuts_a_hanging_call_and_its_retries(sim, sleeps, monkeypatch):
+    monkeypatch.setattr("logikal.client.BUDGET_GRACE", 0.3)
+    sim.set_faults(hang={"endpoint": "GET /version", "seconds": 3})
+    api = LogikalClient(sim.base_url, read_timeout=30, max_retries=3, sleep=sleeps)
+    api.deadline = time.monotonic() + 0.3
+    started = time.monotonic()
+    with pytest.raises(LogikalTimeout):
+        api.version()
+    assert time.monotonic() - started < 2.5, "the 30 s read timeout was cut to the budget"
+    assert sim.counters()["calls"]["GET /version"] == 1, "no retry past the budget"
+
+
+def test_spent_budget_sends_nothing_but_logout_still_happens(sim, sleeps):
+    api = LogikalClient(sim.base_url, sleep=sleeps)
+    token = api.login("admin", PASSWORD)
+    api.deadline = time.monotonic() - 1
+    with pytest.raises(LogikalTimeout, match="time budget is spent"):
+        api.version()
+    api.logout(token)
+    counters = sim.counters()
+    assert ("GET /version" not in counters["calls"], counters["logouts"]) == (True, 1)

@@ -10,6 +10,7 @@ from .client import LogikalClient
 from .exceptions import (
     LogikalAuthError,
     LogikalBadRequest,
+    LogikalBudgetSpent,
     LogikalConflict,
     LogikalError,
     LogikalForbidden,
@@ -49,6 +50,7 @@ __all__ = [
     "Elevation",
     "LogikalAuthError",
     "LogikalBadRequest",
+    "LogikalBudgetSpent",
     "LogikalClient",
     "LogikalConflict",
     "LogikalError",

@@ -20,6 +20,7 @@ import requests
 from .exceptions import (
     LogikalAuthError,
     LogikalBadRequest,
+    LogikalBudgetSpent,
     LogikalConflict,
     LogikalError,
     LogikalForbidden,
@@ -36,6 +37,7 @@ _logger = logging.getLogger(__name__)
 MAX_JSON_BYTES = 64 * 1024 * 1024
 MAX_THUMBNAIL_BYTES = 8 * 1024 * 1024
 LOGOUT_READ_TIMEOUT = 10.0
+BUDGET_GRACE = 5.0  # seconds a budgeted call may still wait for an answer
 _ENVELOPE_SLACK = 64 * 1024
 _MAX_ERROR_TEXT = 300
 _SCRUBBED = "***"
@@ -131,6 +133,7 @@ class LogikalClient:
         self._http = http if http is not None else requests.Session()
         self._sleep = sleep
         self._random = random.Random()
+        self.deadline = None  # time.monotonic() value; see _call
 
     def __repr__(self):
         return f"<LogikalClient {self.base_url}>"
@@ -172,17 +175,30 @@ class LogikalClient:
     def _call(self, method, path, *, token=None, json=None, params=None, timeout=None, max_bytes=None):
         endpoint = endpoint_key(method, path)
         secrets = _secrets_of(token, json)
+        budgeted = self.deadline is not None and endpoint != "DELETE /auth"  # logging out always happens
         attempt = 0
         while True:
+            call_timeout = self._within_budget(endpoint, timeout) if budgeted else timeout
             try:
-                return self._attempt(method, path, endpoint, token, json, params, timeout, max_bytes, secrets)
+                return self._attempt(method, path, endpoint, token, json, params, call_timeout, max_bytes, secrets)
             except LogikalTransientError:
                 if attempt >= self.max_retries:
                     raise
                 delay = self._backoff_delay(attempt)
+                if budgeted and time.monotonic() + delay >= self.deadline:
+                    raise
                 attempt += 1
                 _logger.debug("%s: transient failure, retry %d in %.2fs", endpoint, attempt, delay)
                 self._sleep(delay)
+
+    def _within_budget(self, endpoint, timeout):
+        """The call's timeouts, its read timeout cut to the time left before `deadline` (at least
+        BUDGET_GRACE seconds): a hanging server can never hold a budgeted caller (the cron) much past it."""
+        left = self.deadline - time.monotonic()
+        if left <= 0:
+            raise LogikalBudgetSpent(f"{endpoint}: not sent, the time budget is spent", endpoint=endpoint)
+        connect, read = self._timeouts(timeout)
+        return (connect, min(read, max(left, BUDGET_GRACE)))
 
     def _backoff_delay(self, attempt):
         """Capped exponential back-off with jitter: a random value in [cap/2, cap]."""

@@ -47,6 +47,10 @@ class LogikalTimeout(LogikalTransientError):
     """The server did not answer within the timeout."""
 
 
+class LogikalBudgetSpent(LogikalTimeout):
+    """A call was not sent because the caller's time budget is spent (the caller resumes later)."""
+
+
 class LogikalProtocolError(LogikalError):
     """The response body is malformed: not JSON, no `data`, wrong type, bad base64, over the size cap."""
 

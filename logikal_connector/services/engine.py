@@ -10,13 +10,19 @@ from concurrent.futures import ThreadPoolExecutor
 
 from odoo import fields
 
-from ..logikal import LogikalConflict, LogikalError, LogikalNavigationError, LogikalNotFound
+from ..logikal import (
+    LogikalBudgetSpent,
+    LogikalConflict,
+    LogikalError,
+    LogikalNavigationError,
+    LogikalNotFound,
+)
 from ..logikal.prefetch import Prefetcher
 from .store import version_key
 
 _logger = logging.getLogger(__name__)
 
-SESSION_ERRORS = (LogikalNavigationError,)
+SESSION_ERRORS = (LogikalNavigationError, LogikalBudgetSpent)  # not an item's fault: the run stops
 THUMBNAIL, PARTS_LIST = "thumbnail", "parts_list"
 BATCH_BYTES = 64 * 1024 * 1024  # parts lists held before a batch is written, whatever the phase's size
 IDLE_SECONDS = 0.02  # a take that waited this long means the downloads are slower than the writes

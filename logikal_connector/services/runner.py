@@ -11,7 +11,7 @@ import time
 from odoo import fields
 from psycopg2.errors import TransactionRollbackError
 
-from ..logikal import CallStats, LogikalError
+from ..logikal import CallStats, LogikalBudgetSpent, LogikalError
 from .counts import RunCounts
 from .engine import BudgetExhausted, SyncEngine
 from .store import RecordStore
@@ -75,6 +75,7 @@ class SyncRunner:
         engine = None
         try:
             with self.backend._session(stats) as session:
+                session.client.deadline = self.deadline  # no call (or retry) may hang past the budget
                 engine = SyncEngine(
                     self.env,
                     self.backend,
@@ -86,7 +87,7 @@ class SyncRunner:
                 )
                 work(engine)
             state, message = ("partial" if counts.failures() else "done"), ""
-        except BudgetExhausted:
+        except (BudgetExhausted, LogikalBudgetSpent):
             state, message = "running", "time budget spent; resumes on the next tick"
             if not resumable:
                 state, message = ("partial" if counts.failures() else "done"), "time budget spent"
