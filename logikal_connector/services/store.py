@@ -282,9 +282,6 @@ class RecordStore:
     def needs_parts_list(record, elevation):
         return record.active and (not record.parts_list_sha256 or record.parts_list_version != version_key(elevation))
 
-    def store_thumbnail(self, record, elevation, data):
-        self.store_thumbnails([(record, elevation, data)])
-
     def store_thumbnails(self, items):
         """Keep downloaded thumbnails, [(record, elevation, bytes)]: one attachment batch for all of them."""
         if not items:
@@ -325,10 +322,6 @@ class RecordStore:
         self._model("logikal.elevation").browse(list(files)).invalidate_recordset([field_name])
 
     # ------------------------------------------------------------------ parts lists
-    def store_parts_list(self, record, elevation, data):
-        """Parse and keep a downloaded parts list; a bad file keeps the previous good data. Returns success."""
-        return self.store_parts_lists([self.parse(record, data, version_key(elevation))])
-
     def parse(self, record, data, version):
         """Parse a downloaded parts list without writing anything: a ParsedPartsList for store_parts_lists."""
         try:
@@ -422,10 +415,6 @@ class RecordStore:
         )
         self.counts.fail(otype, record.display_name, error)
         _logger.info("LogiKal sync: %s %s failed (attempt %s): %s", otype, record.display_name, attempts, error)
-
-    def clear_failure(self, record):
-        if record.sync_error or record.sync_attempts:
-            record.write({"sync_error": False, "sync_attempts": 0, "next_retry_date": False})
 
 
 class ParsedPartsList:
