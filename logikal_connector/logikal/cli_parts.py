@@ -4,27 +4,18 @@ Parses a parts-list file (raw SQLite, base64 text as the API delivers it, or the
 a readable summary, or one JSON object with `--json`. Any problem prints ONE line on stderr, exit status 2.
 """
 
-import argparse
 import json
 import sys
 
+from .cli_args import ArgumentParser, UsageError
 from .exceptions import PartsListError
 from .partslist import decode_parts_payload, parse_parts_list
 
 EXIT_INVALID = 2
 
 
-class _UsageError(Exception):
-    pass
-
-
-class _Parser(argparse.ArgumentParser):
-    def error(self, message):
-        raise _UsageError(message)
-
-
 def _argument_parser():
-    parser = _Parser(prog="logikal parts", description="Parse a LogiKal parts-list SQLite file.")
+    parser = ArgumentParser(prog="logikal parts", description="Parse a LogiKal parts-list SQLite file.")
     parser.add_argument("file", help="SQLite file, base64 text or JSON envelope ('-' reads stdin)")
     which = parser.add_mutually_exclusive_group()
     which.add_argument("--elevation", metavar="GUID", help="elevation GUID to extract")
@@ -38,11 +29,11 @@ def main(argv):
     try:
         args = _argument_parser().parse_args(argv)
         if args.max_mb <= 0:
-            raise _UsageError("--max-mb must be positive")
+            raise UsageError("--max-mb must be positive")
         max_bytes = int(args.max_mb * 1024 * 1024)
         data = decode_parts_payload(_read(args.file, max_bytes), max_bytes)
         parts = parse_parts_list(data, elevation_id=args.elevation, elevation_name=args.name, max_bytes=max_bytes)
-    except _UsageError as exc:
+    except UsageError as exc:
         return _fail(f"usage: {exc}")
     except PartsListError as exc:
         return _fail(f"invalid parts list: {exc}")

@@ -11,7 +11,6 @@ Exit status: 0 ok, 1 server problem (unreachable, login refused, API error), 2 u
 stderr, without traceback and without the password or token.
 """
 
-import argparse
 import json
 import os
 import sys
@@ -19,6 +18,7 @@ from dataclasses import dataclass, field
 
 import requests
 
+from .cli_args import ArgumentParser, UsageError
 from .client import LogikalClient, scrub
 from .exceptions import LogikalAuthError, LogikalConflict, LogikalError, LogikalWrongContext
 from .session import SELECT_PATHS, LogikalSession, directory_steps
@@ -27,17 +27,8 @@ PROG = "logikal probe"
 EXIT_OK, EXIT_SERVER, EXIT_USAGE = 0, 1, 2
 
 
-class _UsageError(Exception):
-    pass
-
-
-class _Parser(argparse.ArgumentParser):
-    def error(self, message):
-        raise _UsageError(message)
-
-
 def _argument_parser():
-    parser = _Parser(prog=PROG, description="Check a LogiKal (MBIOE) server and count its tree.")
+    parser = ArgumentParser(prog=PROG, description="Check a LogiKal (MBIOE) server and count its tree.")
     parser.add_argument("--url", required=True, help="API base URL including /api/v3")
     parser.add_argument("--username", required=True)
     secret = parser.add_mutually_exclusive_group(required=True)
@@ -53,12 +44,12 @@ def _argument_parser():
 def _parse_args(argv):
     args = _argument_parser().parse_args(argv)
     if args.max_projects is not None and args.max_projects < 0:
-        raise _UsageError("--max-projects must be >= 0")
+        raise UsageError("--max-projects must be >= 0")
     if not args.timeout > 0:
-        raise _UsageError("--timeout must be positive")
+        raise UsageError("--timeout must be positive")
     if args.password_env is not None:
         if args.password_env not in os.environ:
-            raise _UsageError(f"environment variable {args.password_env} is not set")
+            raise UsageError(f"environment variable {args.password_env} is not set")
         args.password = os.environ[args.password_env]
     return args
 
@@ -66,7 +57,7 @@ def _parse_args(argv):
 def main(argv):
     try:
         args = _parse_args(argv)
-    except _UsageError as exc:
+    except UsageError as exc:
         return _fail(f"usage: {exc}", EXIT_USAGE)
     except SystemExit as exc:  # --help
         return exc.code if isinstance(exc.code, int) else EXIT_USAGE

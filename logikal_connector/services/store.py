@@ -83,6 +83,15 @@ def elevation_vals(elevation, sequence):
     return vals
 
 
+def _with_deletion_date(vals, deleted, record):
+    """Stamp when LogiKal deleted (or recycled) the object, once; clear the stamp when it comes back."""
+    if deleted and (record is None or record.active):
+        vals["deleted_date"] = fields.Datetime.now()
+    elif not deleted:
+        vals["deleted_date"] = False
+    return vals
+
+
 def _same(record, name, value):
     current = record[name]
     if hasattr(current, "_name"):
@@ -218,12 +227,7 @@ class RecordStore:
         return records, changed
 
     def _project_vals(self, project, directory, record):
-        vals = project_vals(project, directory)
-        if project.is_deleted and (record is None or record.active):
-            vals["deleted_date"] = fields.Datetime.now()
-        elif not project.is_deleted:
-            vals["deleted_date"] = False
-        return vals
+        return _with_deletion_date(project_vals(project, directory), project.is_deleted, record)
 
     def archive_missing_projects(self, directories, seen_guids):
         """Archive projects of fully listed `directories` that no listing of this walk returned."""
@@ -265,12 +269,7 @@ class RecordStore:
         return records
 
     def _elevation_vals(self, elevation, sequence, record):
-        vals = elevation_vals(elevation, sequence)
-        if elevation.is_in_recycle_bin and (record is None or record.active):
-            vals["deleted_date"] = fields.Datetime.now()
-        elif not elevation.is_in_recycle_bin:
-            vals["deleted_date"] = False
-        return vals
+        return _with_deletion_date(elevation_vals(elevation, sequence), elevation.is_in_recycle_bin, record)
 
     @staticmethod
     def needs_thumbnail(record, elevation):
