@@ -15,11 +15,12 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import devenv
 
-TEST_START = re.compile(r"odoo\.addons\.logikal_connector\.tests\.(\w+): Starting (\w+)\.(\w+)")
+TEST_START = re.compile(r"odoo\.addons\.logikal_connector\w*\.tests\.(\w+): Starting (\w+)\.(\w+)")
 TEST_RESULT = re.compile(r"odoo\.tests\.result: (\d+) failed, (\d+) error\(s\) of (\d+) tests")
 LOG_LINE = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d+ \d+ (\w+) \S+ (\S+): (.*)$")
-TOUR_MODULES = {"test_tours"}
-DEFAULT_TAGS = "/logikal_connector"
+TOUR_MODULE_PREFIX = "test_tour"  # test_tours.py, test_tours_sale.py, ...: counted as browser tours
+ADDONS = [name for name in ("logikal_connector", "logikal_connector_sale") if os.path.isdir(os.path.join(devenv.ROOT, name))]
+DEFAULT_TAGS = ",".join(f"/{name}" for name in ADDONS)
 
 
 def run_pure_suite(python, extra):
@@ -80,7 +81,7 @@ def run_odoo_suite(test_tags):
         f"--addons-path={devenv.odoo_addons_path(source)}",
         f"--data-dir={data_dir}",
         "-i",
-        "logikal_connector",
+        ",".join(ADDONS),
         "--test-enable",
         f"--test-tags={test_tags}",
         "--stop-after-init",
@@ -151,7 +152,7 @@ def _judge_odoo_log(lines):
     for line in lines:
         start = TEST_START.search(line)
         if start:
-            tests["tours" if start.group(1) in TOUR_MODULES else "odoo"] += 1
+            tests["tours" if start.group(1).startswith(TOUR_MODULE_PREFIX) else "odoo"] += 1
         if TEST_RESULT.search(line):
             result = TEST_RESULT.search(line)
         problems += _problem(line)
