@@ -19,7 +19,9 @@ TEST_START = re.compile(r"odoo\.addons\.logikal_connector\w*\.tests\.(\w+): Star
 TEST_RESULT = re.compile(r"odoo\.tests\.result: (\d+) failed, (\d+) error\(s\) of (\d+) tests")
 LOG_LINE = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d+ \d+ (\w+) \S+ (\S+): (.*)$")
 TOUR_MODULE_PREFIX = "test_tour"  # test_tours.py, test_tours_sale.py, ...: counted as browser tours
-ADDONS = [name for name in ("logikal_connector", "logikal_connector_sale") if os.path.isdir(os.path.join(devenv.ROOT, name))]
+ADDONS = [
+    name for name in ("logikal_connector", "logikal_connector_sale") if os.path.isdir(os.path.join(devenv.ROOT, name))
+]
 DEFAULT_TAGS = ",".join(f"/{name}" for name in ADDONS)
 
 
