@@ -21,6 +21,17 @@ class LogikalProject(models.Model):
     is_deleted = fields.Boolean("Deleted in LogiKal", readonly=True)
     deleted_date = fields.Datetime("Archived on", readonly=True, help="When the sync archived this project.")
     active = fields.Boolean(default=True, readonly=True)
+    estimation_version = fields.Char(
+        readonly=True, copy=False, help="LogiKal change date the prices and the customer address were read for."
+    )
+    address_type = fields.Char("Customer address type", readonly=True)
+    address_name = fields.Char("Customer", readonly=True)
+    address_name2 = fields.Char("Customer (2nd line)", readonly=True)
+    address_street = fields.Char("Street", readonly=True)
+    address_zip = fields.Char("ZIP", readonly=True)
+    address_city = fields.Char("City", readonly=True)
+    address_phone = fields.Char("Phone", readonly=True)
+    address_email = fields.Char("Email", readonly=True)
     phase_ids = fields.One2many("logikal.phase", "project_id", readonly=True)
     elevation_ids = fields.One2many("logikal.elevation", "project_id", readonly=True)
     phase_count = fields.Integer(compute="_compute_counts")

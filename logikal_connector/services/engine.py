@@ -16,9 +16,11 @@ from ..logikal import (
     LogikalError,
     LogikalNavigationError,
     LogikalNotFound,
+    LogikalTransientError,
 )
+from ..logikal.estimation import customer_address_type
 from ..logikal.prefetch import Prefetcher
-from .store import version_key
+from .store import ProjectReads, version_key
 
 _logger = logging.getLogger(__name__)
 
@@ -119,16 +121,65 @@ class SyncEngine:
         except (LogikalConflict, LogikalNotFound, LogikalError) as error:
             self.store.record_failure(project, "project", _project_error(error))
             return False
+        reads = self._read_prices(project) if elevations and self.store.prices_due(project) else None
         self.checkpoint()
         complete = True
         if elevations:
+            changes_before = self._elevation_changes()
             complete &= self._sync_phases(project, list(phases.values()), parts=parts, force=force)
+            if reads is not None:
+                self.store.store_prices(project, reads)
+            elif self._elevation_changes() != changes_before:
+                self.store.prices_stale(project)
         if complete:
             self.store.stamp(project)
         else:
             self.store.mark_incomplete(project)
         self.checkpoint()
         return complete
+
+    def _read_prices(self, project):
+        """Estimation, price base and customer address of a changed project, read while it is selected (after
+        its phases were listed: no select, no login). A refusal empties them, with the reason on the run; no
+        error here fails the project."""
+        path, guid = project.directory_id.path, project.logikal_id
+        reads = ProjectReads()
+        reads.estimation = self._optional_read(project, "prices", self.session.project_estimation, path, guid)
+        if reads.estimation is not None:
+            reads.price_base = self._optional_read(
+                project, "price base", self.session.project_estimation_data, path, guid
+            )
+        else:
+            reads.price_base = reads.estimation
+        reads.address = self._read_customer_address(project, path, guid)
+        return reads
+
+    def _read_customer_address(self, project, path, guid):
+        types = self._optional_read(project, "addresses", self.session.project_address_types, path, guid)
+        if types is ProjectReads.UNREAD:
+            return types
+        if not types:
+            return None  # the project has no address: the stored one is emptied
+        address_type = customer_address_type(types)
+        return self._optional_read(project, "address", self.session.project_address, path, guid, address_type)
+
+    def _optional_read(self, project, what, read, *args):
+        """`read(*args)`, or None when LogiKal refused it (4xx, bad payload), or UNREAD when it failed on the way
+        (5xx, timeout); the reason is noted on the run either way."""
+        try:
+            return read(*args)
+        except SESSION_ERRORS:
+            raise
+        except LogikalTransientError as error:
+            self.store.counts.note(project.display_name, f"{what} not read, retried on the next pass: {error}")
+            return ProjectReads.UNREAD
+        except (LogikalError, ValueError) as error:
+            self.store.counts.note(project.display_name, f"{what} not available: {error}")
+            return None
+
+    def _elevation_changes(self):
+        counts = self.store.counts.by_type["elevation"]
+        return counts["created"] + counts["updated"] + counts["archived"]
 
     def _sync_phases(self, project, phases, *, parts, force):
         """Each phase in turn; the next phase's elevations are listed while the current phase is stored."""

@@ -399,6 +399,67 @@ class RecordStore:
                 continue
             self._write_parsed([item])
 
+    # ------------------------------------------------------------------ prices and customer address
+    @staticmethod
+    def prices_due(project):
+        """The project changed since its prices were read (or never had them read): read them while selected."""
+        return project.estimation_version != estimation_version(project)
+
+    def store_prices(self, project, reads):
+        """Write what `reads` (ProjectReads) holds: the elevations' prices, the price base and the customer
+        address. What LogiKal refused is emptied; what failed on the way (5xx, timeout) is left as it was and
+        read again on the next pass, since the project is then not marked as read for this change."""
+        if reads.estimation is not _UNREAD:
+            self._write_prices(project, reads.estimation, reads.price_base)
+        if reads.address is not _UNREAD:
+            self._write_address(project, reads.address)
+        vals = {"estimation_version": estimation_version(project) if reads.complete else False}
+        project.sudo().write(changed_values(project, vals))
+
+    @staticmethod
+    def prices_stale(project):
+        """An elevation changed without moving the project's changedDate: read the prices on the next pass."""
+        if project.estimation_version:
+            project.sudo().write({"estimation_version": False})
+
+    def _write_prices(self, project, estimation, price_base):
+        rows = estimation.by_elevation() if estimation is not None else {}
+        currency = self._currency(project, estimation.currency) if estimation is not None else False
+        base = getattr(price_base, "name", None) or False  # the price base may have failed to read
+        records = self._model("logikal.elevation").search([("project_id", "=", project.id)])
+        for record in records:
+            row = rows.get(record.logikal_id)
+            vals = {
+                "net_price_unit": row.net_price_unit or 0.0 if row else 0.0,
+                "total_price_unit": row.total_price_unit or 0.0 if row else 0.0,
+                "currency_id": currency.id if row and currency else False,
+                "price_base_name": base if row else False,
+            }
+            changes = changed_values(record, vals)
+            if changes:
+                record.write(changes)
+
+    def _currency(self, project, code):
+        currency = self.env["res.currency"].with_context(active_test=False).search([("name", "=", code)], limit=1)
+        if code and not currency:
+            self.counts.note(project.display_name, f"prices: LogiKal currency {code!r} is unknown to Odoo")
+        return currency
+
+    def _write_address(self, project, address):
+        vals = {
+            "address_type": address.address_type if address else False,
+            "address_name": address.name1 if address else False,
+            "address_name2": address.name2 if address else False,
+            "address_street": address.street if address else False,
+            "address_zip": address.zip_code if address else False,
+            "address_city": address.city if address else False,
+            "address_phone": (address.phone1 or address.phone2) if address else False,
+            "address_email": address.email if address else False,
+        }
+        changes = changed_values(project, vals)
+        if changes:
+            project.sudo().write(changes)
+
     # ------------------------------------------------------------------ failures
     def record_failure(self, record, otype, error):
         """Note an error on `record` and schedule its retry; the run goes on."""
@@ -414,6 +475,31 @@ class RecordStore:
         )
         self.counts.fail(otype, record.display_name, error)
         _logger.info("LogiKal sync: %s %s failed (attempt %s): %s", otype, record.display_name, attempts, error)
+
+
+_UNREAD = object()  # a read that failed on the way: the stored values stay as they are
+
+
+def estimation_version(project):
+    """What the prices of a project are read for: its LogiKal change date."""
+    return project.logikal_changed_date.isoformat() if project.logikal_changed_date else "never changed"
+
+
+class ProjectReads:
+    """What was read while a changed project was selected: estimation, price base, customer address.
+
+    Each is the value read, None when LogiKal refused it or has none (it is emptied in Odoo), or UNREAD when
+    the read failed on the way (a 5xx or timeout: kept as it was, read again on the next pass).
+    """
+
+    UNREAD = _UNREAD
+
+    def __init__(self):
+        self.estimation = self.price_base = self.address = _UNREAD
+
+    @property
+    def complete(self):
+        return _UNREAD not in (self.estimation, self.price_base, self.address)
 
 
 class ParsedPartsList:

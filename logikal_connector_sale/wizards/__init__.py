@@ -1,0 +1,1 @@
+from . import logikal_import_wizard
