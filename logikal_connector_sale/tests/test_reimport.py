@@ -10,7 +10,7 @@ class TestReimport(LogikalSaleCase):
         self.order = self.new_order()
         self.order.logikal_import(self.project_record.id)
         phases = self.phases_data()
-        (default, default_elevations), (fase_1, fase_1_elevations), (_fase_2, fase_2_elevations) = phases
+        (_default, default_elevations), (fase_1, fase_1_elevations), (_fase_2, fase_2_elevations) = phases
         self.fase_1 = fase_1
         self.edited, self.removed, self.recycled = fase_1_elevations[0], default_elevations[1], default_elevations[2]
         self.priced = fase_2_elevations[0]
@@ -54,7 +54,7 @@ class TestReimport(LogikalSaleCase):
             elevation_prices(self.priced)["netPricePerUnit"],
         )
         if kept_price:
-            expected[expected.index(priced)] = priced[:3] + (999.0,)
+            expected[expected.index(priced)] = (*priced[:3], 999.0)
         hand = self.hand_line
         self.assertTrue(hand.exists(), "a line made by hand is never removed")
         self.assertEqual((hand.name, hand.product_uom_qty, hand.price_unit, hand.sequence), self.hand_before)
