@@ -2,7 +2,7 @@ from markupsafe import Markup, escape
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
-from ..services.quotation import PRICE_FIELDS, QuotationImport
+from ..services.quotation import PRICE_FIELDS, QuotationImport, project_signature
 
 
 class SaleOrder(models.Model):
@@ -18,7 +18,9 @@ class SaleOrder(models.Model):
     )
     logikal_phase_ids = fields.Many2many("logikal.phase", string="LogiKal phases", copy=False, readonly=True)
     logikal_import_date = fields.Datetime("Last LogiKal import", copy=False, readonly=True)
-    logikal_import_version = fields.Char(copy=False, readonly=True, help="LogiKal change date at the last import.")
+    logikal_import_version = fields.Char(
+        copy=False, readonly=True, help="Fingerprint of the LogiKal project's data at the last import."
+    )
     logikal_price = fields.Selection(
         [("net", "Net price per unit"), ("total", "Total price per unit")],
         "LogiKal price used",
@@ -39,19 +41,13 @@ class SaleOrder(models.Model):
         "LogiKal update running", compute="_compute_logikal_update_pending", help="Force Sync, then re-import."
     )
 
-    @api.depends("logikal_project_id.logikal_changed_date", "logikal_import_date", "logikal_import_version")
+    @api.depends("logikal_project_id.logikal_changed_date", "logikal_import_version")
     def _compute_logikal_changed_since_import(self):
-        Elevation = self.env["logikal.elevation"].sudo().with_context(active_test=False)
         for order in self:
-            project = order.logikal_project_id.sudo()
-            if not project or not order.logikal_import_date:
-                order.logikal_changed_since_import = False
-                continue
-            version = project.logikal_changed_date.isoformat() if project.logikal_changed_date else False
-            order.logikal_changed_since_import = version != (order.logikal_import_version or False) or bool(
-                Elevation.search_count(
-                    [("project_id", "=", project.id), ("write_date", ">", order.logikal_import_date)], limit=1
-                )
+            order.logikal_changed_since_import = bool(
+                order.logikal_project_id
+                and order.logikal_import_version
+                and project_signature(order.logikal_project_id) != order.logikal_import_version
             )
 
     @api.depends("logikal_update_request_id.state")
@@ -151,9 +147,7 @@ class SaleOrder(models.Model):
                 "logikal_project_id": project.id,
                 "logikal_phase_ids": [fields.Command.set(phases.ids)],
                 "logikal_import_date": fields.Datetime.now(),
-                "logikal_import_version": project.logikal_changed_date.isoformat()
-                if project.logikal_changed_date
-                else False,
+                "logikal_import_version": project_signature(project),
                 "logikal_price": price,
                 "logikal_keep_prices": keep_prices,
                 "logikal_all_phases": phases == project.phase_ids,
@@ -200,7 +194,8 @@ class SaleOrder(models.Model):
         partner = Partner.search(domain, limit=1)
         if partner:
             return partner
-        return Partner.create(
+        # the sales user may quote without the right to create contacts: the LogiKal customer is made for them
+        return Partner.sudo().create(
             {
                 "name": project.address_name,
                 "is_company": True,
@@ -218,10 +213,11 @@ class SaleOrder(models.Model):
     def _logikal_update_done(self, request):
         """The Force Sync of an "Update from LogiKal" ended: re-import with the last import's choices."""
         for order in self:
-            if request.state != "done":
+            project = order.logikal_project_id.sudo()
+            if request.state != "done" or project.sync_state == "failed":
                 order.message_post(
                     body=self.env._("Update from LogiKal: the sync failed, nothing re-imported. %s")
-                    % (request.message or "")
+                    % (project.sync_error or request.message or "")
                 )
                 continue
             try:

@@ -5,6 +5,8 @@ elevations, removes the lines of elevations that disappeared or went to the recy
 line the user added by hand. Nothing here talks to LogiKal: it reads what the sync stored.
 """
 
+import hashlib
+
 from odoo import fields
 from odoo.exceptions import UserError
 from odoo.tools import float_compare, float_is_zero, format_date
@@ -31,6 +33,37 @@ def elevation_description(elevation):
 def section_name(phase):
     description = (phase.description or "").strip()
     return f"{phase.name} – {description}" if description else (phase.name or phase.logikal_id)
+
+
+def project_signature(project):
+    """A fingerprint of what an import reads from a project: phases, elevations, amounts, sizes, prices.
+
+    The quotation keeps the one of its last import; a different one means "LogiKal data changed since".
+    """
+    project = project.sudo().with_context(active_test=False)
+    rows = [("project", project.name, project.offer_number or "")]
+    for phase in project.phase_ids.sorted("id"):
+        rows.append(("phase", phase.id, phase.name, phase.description or "", phase.sequence, phase.active))
+    for e in project.elevation_ids.sorted("id"):
+        rows.append(
+            (
+                e.id,
+                e.sequence,
+                e.active,
+                e.in_recycle_bin,
+                e.version_id or "",
+                str(e.logikal_changed_date or ""),
+                e.name or "",
+                e.amount,
+                e.width,
+                e.height,
+                e.net_price_unit,
+                e.total_price_unit,
+                e.currency_id.id,
+                e.thumbnail_version or "",
+            )
+        )
+    return hashlib.sha256(repr(rows).encode()).hexdigest()
 
 
 def elevation_key(elevation):
@@ -82,16 +115,17 @@ class QuotationImport:
         """Refuse when a LogiKal price must be converted and Odoo has no rate for it at the order date."""
         _ = self.env._
         date = self.conversion_date()
-        for currency in elevations.currency_id:
-            for needed in {currency, self.order.currency_id} - {self.order.company_id.currency_id}:
+        target = self.order.currency_id
+        for currency in elevations.currency_id - target:
+            for needed in (currency | target) - self.order.company_id.currency_id:
                 if not self._has_rate(needed, date):
                     raise UserError(
                         _(
-                            "LogiKal prices are in %(source)s and the quotation is in %(target)s, but Odoo has no "
-                            "exchange rate for %(missing)s on or before %(date)s. Add the rate under Accounting > "
-                            "Configuration > Currencies, or quote in %(source)s.",
-                            source=currency.name,
-                            target=self.order.currency_id.name,
+                            "LogiKal prices are in %(logikal)s and the quotation is in %(quotation)s, but Odoo has "
+                            "no exchange rate for %(missing)s on or before %(date)s. Add the rate under Accounting "
+                            "> Configuration > Currencies, or quote in %(logikal)s.",
+                            logikal=currency.name,
+                            quotation=target.name,
                             missing=needed.name,
                             date=format_date(self.env, date),
                         )
@@ -197,7 +231,7 @@ class QuotationImport:
         if not line:
             self.result.count("added", elevation.name)
             return [dict(vals, order_id=self.order.id, logikal_elevation_id=elevation.id)]
-        if _write_changed(line, vals):
+        if _write_changed(line, vals, always=("price_unit",)):  # a new quantity must not re-price the line
             self.result.count("updated", elevation.name)
         return []
 
@@ -253,8 +287,8 @@ class QuotationImport:
         (self.env["sale.order.line"].union(*sections.values(), *lines.values())).unlink()
 
 
-def _write_changed(record, vals):
-    """Write the values that differ; True when something was written."""
+def _write_changed(record, vals, always=()):
+    """Write the values that differ (with the `always` ones when anything is written); True when written."""
     changes = {}
     for name, value in vals.items():
         current = record[name]
@@ -268,5 +302,5 @@ def _write_changed(record, vals):
         if not same:
             changes[name] = value
     if changes:
-        record.write(changes)
+        record.write(dict(changes, **{name: vals[name] for name in always}))
     return bool(changes)

@@ -100,8 +100,9 @@ class TestReimport(LogikalSaleCase):
         self.assertEqual(self.snapshot(), before)
 
     def test_changed_flag_follows_an_elevation_change_without_a_project_date(self):
+        self.changed_date_at_import = self.project_record.logikal_changed_date
         self.sim.dataset.child_edits_bump_project = False
         self.sim.mutate("change_elevation", elevation=self.edited["id"], amount=7)
         self.sync()
-        self.assertEqual(self.project_record.logikal_changed_date.isoformat(), self.order.logikal_import_version)
+        self.assertEqual(self.project_record.logikal_changed_date, self.changed_date_at_import)
         self.assertTrue(self.order.logikal_changed_since_import, "the elevation record changed after the import")

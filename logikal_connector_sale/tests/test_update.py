@@ -1,5 +1,6 @@
 from odoo.addons.logikal_connector.models.res_config_settings import MASTER_SWITCH
 from odoo.addons.logikal_connector.services.scheduler import Scheduler
+from odoo.exceptions import UserError
 from odoo.tests import new_test_user, tagged
 
 from .common import LogikalSaleCase
@@ -50,6 +51,7 @@ class TestUpdateFromLogikal(LogikalSaleCase):
         self.env.invalidate_all()
         self.assertEqual(self.lines_of(self.order), before)
         self.assertIn("the sync failed, nothing re-imported", self.order.message_ids[0].body)
+        self.assertIn("locked or in use in LogiKal", self.order.message_ids[0].body)
         self.assertFalse(self.order.logikal_update_pending)
 
     def test_update_of_an_order_confirmed_meanwhile_is_refused_in_the_chatter(self):
@@ -61,7 +63,7 @@ class TestUpdateFromLogikal(LogikalSaleCase):
         self.assertIn("only draft or sent", self.order.message_ids[0].body)
 
     def test_update_needs_a_logikal_project(self):
-        order = self.new_order().with_user(self.user)
-        with self.assertRaisesRegex(Exception, "no LogiKal project yet"):
+        order = self.new_order(user_id=self.user.id).with_user(self.user)
+        with self.assertRaisesRegex(UserError, "no LogiKal project yet"):
             order.action_logikal_update()
         self.assertFalse(order.logikal_update_request_id)
