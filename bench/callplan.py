@@ -1,7 +1,8 @@
 """The lower bound of a sync: the one-session minimal call plan of a tree, priced with the simulator's profile.
 
 Plan (logikal-api.md §1.10): login, root listing, then per directory a select, a child listing and a project
-listing; per project a select and a phase listing; per phase a select and an elevation listing; per
+listing; per project a select, a phase listing and the price reads made while it is selected (estimation,
+price base, address types, the customer address); per phase a select and an elevation listing; per
 elevation a thumbnail by id, a select and a parts list; logout. Latencies come from
 `logikal_sim.server.LATENCY_PROFILE` (the §1.9 figures), never hard-coded here.
 """
@@ -27,6 +28,10 @@ def plan_calls(expected):
             "GET /projects": len(directories),
             "POST /projects/select": len(live),
             "GET /phases": len(live),
+            "GET /projects/selected/estimation": len(live),
+            "GET /projects/selected/estimation-data": len(live),
+            "GET /projects/selected/addresses": len(live),
+            "GET /projects/selected/addresses/{addressType}": len(live),
             "POST /phases/select": len(phases),
             "GET /elevations": len(phases),
             "GET /elevations/{id}/thumbnail": len(elevations),

@@ -1,6 +1,10 @@
 """Screenshots of the running demo (`make run`) for the README, taken with headless Chromium.
 
     python3 scripts/screenshots.py [--url http://127.0.0.1:8069] [--db logikal_demo] [--out docs/screenshots]
+                                   [--only sale-quotation.png ...]
+
+With `logikal_connector_sale` installed it also shoots a quotation imported from the showcase project (made
+with the project's *Create quotation* when the project has none yet).
 
 Logs in over JSON-RPC (admin/admin by default), hands the session cookie to Chromium through the DevTools
 protocol, opens each page, waits until its content is drawn and saves a PNG. Standard library only: the
@@ -33,6 +37,18 @@ def pages(project_id):
         ("sync-intervals.png", "/odoo/logikal-sync-intervals", ".o_list_view .o_data_row", None),
         ("sync-runs.png", "/odoo/logikal-sync-runs", ".o_list_view .o_data_row", None),
     ]
+
+
+def sale_pages(odoo, project_id):
+    """The imported quotation, when the sales addon is installed."""
+    installed = odoo.search_read(
+        "ir.module.module", [("name", "=", "logikal_connector_sale"), ("state", "=", "installed")], ["id"]
+    )
+    if not installed:
+        return []
+    order_id = odoo.quotation_of(project_id)
+    path = f"/odoo/action-sale.action_quotations_with_onboarding/{order_id}"
+    return [("sale-quotation.png", path, ".o_form_view .o_is_line_section", None)]
 
 
 def _click_tab(label):
@@ -75,6 +91,17 @@ class Odoo:
                 "kwargs": kw,
             },
         )
+
+    def quotation_of(self, project_id):
+        """A quotation imported from the project: the first one, else one made by *Create quotation*."""
+        orders = self.search_read("sale.order", [("logikal_project_id", "=", project_id)], ["id"], limit=1)
+        if orders:
+            return orders[0]["id"]
+        action = self.call(
+            "/web/dataset/call_kw",
+            {"model": "logikal.project", "method": "action_create_quotation", "args": [[project_id]], "kwargs": {}},
+        )
+        return action["res_id"]
 
     def showcase_project(self):
         """The project with the most elevations: the form shows phases and thumbnails."""
@@ -228,12 +255,15 @@ def _free_port():
 
 
 # ---------------------------------------------------------------------- main
-def take(odoo, browser, out_dir):
+def take(odoo, browser, out_dir, only=()):
     host = urllib.parse.urlsplit(odoo.url).hostname
     browser.send("Network.enable")
     browser.send("Network.setCookie", name="session_id", value=odoo.session_id, domain=host, path="/")
     browser.send("Page.enable")
-    for name, path, ready, prepare in pages(odoo.showcase_project()):
+    project_id = odoo.showcase_project()
+    for name, path, ready, prepare in pages(project_id) + sale_pages(odoo, project_id):
+        if only and name not in only:
+            continue
         browser.send("Page.navigate", url=odoo.url + path)
         time.sleep(0.5)
         browser.wait_for(ready)
@@ -253,13 +283,14 @@ def main():
     parser.add_argument("--password", default=os.environ.get("LOGIKAL_DEMO_PASSWORD", "admin"))
     parser.add_argument("--out", default=os.path.join(ROOT, "docs", "screenshots"))
     parser.add_argument("--size", default="1440x900", help="window size, WIDTHxHEIGHT")
+    parser.add_argument("--only", nargs="*", default=(), help="file names of the shots to take (default: all)")
     args = parser.parse_args()
     os.makedirs(args.out, exist_ok=True)
     odoo = Odoo(args.url, args.db, args.login, args.password)
     width, height = (int(v) for v in args.size.lower().split("x"))
     browser = Chromium(width, height)
     try:
-        take(odoo, browser, args.out)
+        take(odoo, browser, args.out, set(args.only))
     finally:
         browser.close()
     return 0

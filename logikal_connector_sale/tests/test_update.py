@@ -38,7 +38,7 @@ class TestUpdateFromLogikal(LogikalSaleCase):
         self.assertEqual(line.product_uom_qty, 5, "re-imported in place")
         self.assertEqual(self.lines_of(self.order), self.expected_lines("totalPricePerUnit"))
         self.assertFalse(self.order.logikal_changed_since_import)
-        note = self.order.message_ids[0]
+        note = self.order.message_ids.filtered(lambda m: "Imported from LogiKal" in (m.body or ""))[0]
         self.assertIn("0 added, 1 updated, 0 removed", note.body)
         self.assertEqual(note.author_id, self.user.partner_id)
 
