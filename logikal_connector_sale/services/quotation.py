@@ -16,18 +16,24 @@ IMPORTABLE_STATES = ("draft", "sent")
 
 
 def elevation_description(elevation):
-    """The quotation text of an elevation: its name, its LogiKal descriptions, then width × height."""
-    descriptions = [
-        elevation.automatic_description,
-        elevation.system_description,
-        elevation.model_description,
-        elevation.user_description,
+    """The quotation text of an elevation, three lines: "name – automatic description", the system, model and
+    user descriptions joined by " · ", then "width × height mm" (empty parts left out)."""
+    first = " – ".join(
+        text for text in (elevation.name or elevation.logikal_id, _clean(elevation.automatic_description)) if text
+    )
+    details = [
+        _clean(elevation.system_description),
+        _clean(elevation.model_description),
+        _clean(elevation.user_description),
     ]
-    lines = [elevation.name or elevation.logikal_id]
-    lines += [text.strip() for text in descriptions if text and text.strip()]
+    lines = [first, " · ".join(text for text in details if text)]
     if elevation.width and elevation.height:
         lines.append(f"{elevation.width:g} × {elevation.height:g} mm")
-    return "\n".join(lines)
+    return "\n".join(line for line in lines if line)
+
+
+def _clean(text):
+    return " ".join((text or "").split())
 
 
 def section_name(phase):

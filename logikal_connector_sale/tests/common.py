@@ -12,15 +12,11 @@ PROJECT = "DOS22309"  # three phases: the default phase (5), "Fase 1" (4), "Fase
 
 def description(data):
     """What a quotation line says about an elevation, built from the simulator's payload."""
-    parts = [
-        data["name"],
-        data["automaticDescription"],
-        data["systemDescription"],
-        data["modelDescription"],
-        data["userDescription"],
-        f"{data['width']:g} × {data['height']:g} mm",
-    ]
-    return "\n".join(part for part in parts if part)
+    first = " – ".join(part for part in (data["name"], data["automaticDescription"]) if part)
+    details = " · ".join(
+        part for part in (data["systemDescription"], data["modelDescription"], data["userDescription"]) if part
+    )
+    return "\n".join(part for part in (first, details, f"{data['width']:g} × {data['height']:g} mm") if part)
 
 
 class LogikalSaleCase(LogikalSimulatorCase):

@@ -39,15 +39,23 @@ registry.category("web_tour.tours").add("logikal_sale_import", {
             run: "click",
         },
         {
-            content: "One section per phase is in the quotation",
-            trigger: '.o_field_widget[name=order_line] .o_is_line_section:contains("Fase 1")',
+            content: "One section per ticked phase, in LogiKal order; none for Fase 2",
+            trigger: ".o_field_widget[name=order_line] .o_is_line_section textarea",
+            run() {
+                const rows = document.querySelectorAll(".o_field_widget[name=order_line] .o_is_line_section");
+                const names = [...rows].map((row) => row.querySelector("textarea").value.trim());
+                const expected = ["Posities zonder levering", "Fase 1 – Gelijkvloers"];
+                if (JSON.stringify(names) !== JSON.stringify(expected)) {
+                    throw new Error(`sections ${JSON.stringify(names)}, expected ${JSON.stringify(expected)}`);
+                }
+            },
         },
         {
-            content: "No section for the unticked phase",
-            trigger: '.o_field_widget[name=order_line]:not(:has(.o_is_line_section:contains("Fase 2")))',
+            content: "Elevation lines carry the LogiKal product reference",
+            trigger: '.o_field_widget[name=order_line] .o_data_row:contains("[DOS22309-P05]")',
         },
         {
-            content: "The customer reference is the LogiKal offer number",
+            content: "Open Other Info",
             trigger: '.o_notebook a:contains("Other Info")',
             run: "click",
         },
@@ -55,5 +63,6 @@ registry.category("web_tour.tours").add("logikal_sale_import", {
             content: "The LogiKal project is shown",
             trigger: '.o_field_widget[name=logikal_project_id]:contains("DOS22309")',
         },
+
     ],
 });
