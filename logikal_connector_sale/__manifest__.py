@@ -12,7 +12,7 @@
         "security/logikal_connector_sale_security.xml",
         "security/ir.model.access.csv",
         "data/product_category_data.xml",
-        "wizards/logikal_import_wizard_views.xml",
+        "wizards/sale_logikal_import_wizard_views.xml",
         "views/sale_order_views.xml",
         "views/logikal_project_views.xml",
         "views/res_config_settings_views.xml",

@@ -24,6 +24,9 @@ class LogikalProject(models.Model):
     estimation_version = fields.Char(
         readonly=True, copy=False, help="LogiKal change date the prices and the customer address were read for."
     )
+    estimation_data = fields.Json(
+        readonly=True, copy=False, help="The LogiKal estimation last read: currency, price base, prices by elevation."
+    )
     address_type = fields.Char("Customer address type", readonly=True)
     address_name = fields.Char("Customer", readonly=True)
     address_name2 = fields.Char("Customer (2nd line)", readonly=True)

@@ -121,15 +121,18 @@ class SyncEngine:
         except (LogikalConflict, LogikalNotFound, LogikalError) as error:
             self.store.record_failure(project, "project", _project_error(error))
             return False
-        reads = self._read_prices(project) if elevations and self.store.prices_due(project) else None
+        read_prices = elevations and self.store.prices_due(project)
+        if read_prices:
+            reads = ProjectReads()
+            try:
+                self._read_prices(project, reads)
+            finally:  # also when the budget ran out between two reads: what was read is kept
+                self.store.store_prices(project, reads)
         self.checkpoint()
         complete = True
         if elevations:
-            changes_before = self._elevation_changes()
             complete &= self._sync_phases(project, list(phases.values()), parts=parts, force=force)
-            if reads is not None:
-                self.store.store_prices(project, reads)
-            elif self._elevation_changes() != changes_before:
+            if self.store.apply_prices(project, read_prices):
                 self.store.prices_stale(project)
         if complete:
             self.store.stamp(project)
@@ -138,21 +141,21 @@ class SyncEngine:
         self.checkpoint()
         return complete
 
-    def _read_prices(self, project):
-        """Estimation, price base and customer address of a changed project, read while it is selected (after
-        its phases were listed: no select, no login). A refusal empties them, with the reason on the run; no
-        error here fails the project."""
+    def _read_prices(self, project, reads):
+        """Estimation, price base and customer address of a changed project, read into `reads` while it is
+        selected (after its phases were listed: no select, no login); only the parts not read yet for this
+        change. A refusal empties them, with the reason on the run; no error here fails the project."""
         path, guid = project.directory_id.path, project.logikal_id
-        reads = ProjectReads()
-        reads.estimation = self._optional_read(project, "prices", self.session.project_estimation, path, guid)
-        if reads.estimation is not None:
-            reads.price_base = self._optional_read(
-                project, "price base", self.session.project_estimation_data, path, guid
-            )
-        else:
-            reads.price_base = reads.estimation
-        reads.address = self._read_customer_address(project, path, guid)
-        return reads
+        estimation_due, address_due = self.store.prices_to_read(project)
+        if estimation_due:
+            estimation = self._optional_read(project, "prices", self.session.project_estimation, path, guid)
+            if estimation is not None and estimation is not ProjectReads.UNREAD:
+                reads.price_base = self._optional_read(
+                    project, "price base", self.session.project_estimation_data, path, guid
+                )
+            reads.estimation = estimation
+        if address_due:
+            reads.address = self._read_customer_address(project, path, guid)
 
     def _read_customer_address(self, project, path, guid):
         types = self._optional_read(project, "addresses", self.session.project_address_types, path, guid)
@@ -176,10 +179,6 @@ class SyncEngine:
         except (LogikalError, ValueError) as error:
             self.store.counts.note(project.display_name, f"{what} not available: {error}")
             return None
-
-    def _elevation_changes(self):
-        counts = self.store.counts.by_type["elevation"]
-        return counts["created"] + counts["updated"] + counts["archived"]
 
     def _sync_phases(self, project, phases, *, parts, force):
         """Each phase in turn; the next phase's elevations are listed while the current phase is stored."""

@@ -110,7 +110,8 @@ class TestPrices(LogikalSimulatorCase):
         self.assertEqual(self.elevation(data["id"]).net_price_unit, elevation_prices(data)["netPricePerUnit"])
         sim.reset_counters()
         self.run_sync()
-        self.assertEqual(self.price_calls(), dict.fromkeys(PRICE_CALLS, 1), "the elevation edit is followed")
+        only_prices = {ESTIMATION: 1, PRICE_BASE: 1, ADDRESS_TYPES: 0, ADDRESS: 0}
+        self.assertEqual(self.price_calls(), only_prices, "the elevation edit is followed (prices only)")
         changed = next(e for e in self.expected()["elevations"] if e["id"] == data["id"])
         self.assertEqual(self.elevation(data["id"]).net_price_unit, elevation_prices(changed)["netPricePerUnit"])
         sim.reset_counters()
@@ -122,7 +123,7 @@ class TestPrices(LogikalSimulatorCase):
             with self.subTest(mode=mode, status=status):
                 self.sim = self.start_simulator(mode=mode)
                 self.sim.set_faults(error_rate=1.0, error_status=status, endpoints=[ESTIMATION])
-                self.models("logikal.project").search([]).write({"estimation_version": False})
+                self.models("logikal.project").search([]).write({"estimation_version": False, "estimation_data": False})
                 run = self.run_sync()
                 live = self.live_projects()
                 self.assertEqual(run.state, "done", run.error_summary)
@@ -156,7 +157,8 @@ class TestPrices(LogikalSimulatorCase):
         self.sim.reset_counters()
         run = self.run_sync()
         self.assertFalse(run.error_summary)
-        self.assertEqual(self.price_calls(), dict.fromkeys(PRICE_CALLS, 1))
+        only_prices = {ESTIMATION: 1, PRICE_BASE: 1, ADDRESS_TYPES: 0, ADDRESS: 0}
+        self.assertEqual(self.price_calls(), only_prices, "the address was read: only the prices are read again")
 
     def test_currency_price_base_and_address_follow_logikal(self):
         self.run_sync()

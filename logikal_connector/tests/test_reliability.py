@@ -64,6 +64,8 @@ def identity(record):
         return ("phase", record.project_id.logikal_id, record.logikal_id)
     if model == "logikal.elevation":
         return ("elevation", record.project_id.logikal_id, record.phase_id.logikal_id, record.logikal_id)
+    if model == "res.currency":  # the LogiKal currency of an elevation's prices
+        return ("currency", record.name)
     kind = getattr(record, "kind", "glass")
     return ("line", identity(record.elevation_id), kind, record.sequence)
 

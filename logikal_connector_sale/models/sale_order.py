@@ -64,7 +64,7 @@ class SaleOrder(models.Model):
         return {
             "type": "ir.actions.act_window",
             "name": self.env._("Import from LogiKal"),
-            "res_model": "logikal.import.wizard",
+            "res_model": "sale.logikal.import.wizard",
             "view_mode": "form",
             "target": "new",
             "context": {"default_order_id": self.id},

@@ -21,7 +21,7 @@ class TestSalesAccess(LogikalSaleCase):
         self.assertEqual(len(project.phase_ids), 3)
         self.assertTrue(project.elevation_ids.mapped("net_price_unit"))
         order = self.new_order(user_id=self.salesman.id).with_user(self.salesman)
-        self.assertEqual(order.action_logikal_import()["res_model"], "logikal.import.wizard")
+        self.assertEqual(order.action_logikal_import()["res_model"], "sale.logikal.import.wizard")
         result = order.logikal_import(project.id)
         self.assertEqual(result["added"], sum(len(e) for _p, e in self.phases_data()))
         self.assertEqual(self.lines_of(order), self.expected_lines())
@@ -72,6 +72,8 @@ class TestSalesAccess(LogikalSaleCase):
             self.env["sale.order"].with_company(other).create({"partner_id": self.customer.id, "company_id": other.id})
         )
         self.assertTrue(in_other.logikal_import(self.project_record.id)["added"])
-        wizard = self.env["logikal.import.wizard"].create({"order_id": order.id, "project_id": self.project_record.id})
+        wizard = self.env["sale.logikal.import.wizard"].create(
+            {"order_id": order.id, "project_id": self.project_record.id}
+        )
         domain = wizard._fields["project_id"].domain
         self.assertEqual(domain, "[('company_id', 'in', (company_id, False))]")

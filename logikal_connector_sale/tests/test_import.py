@@ -49,7 +49,7 @@ class TestQuotationImport(LogikalSaleCase):
 
     def test_total_price_and_default_from_settings(self):
         self.company.logikal_sale_price = "total"
-        wizard = Form(self.env["logikal.import.wizard"].with_context(default_order_id=self.new_order().id))
+        wizard = Form(self.env["sale.logikal.import.wizard"].with_context(default_order_id=self.new_order().id))
         self.assertEqual(wizard.price, "total")
         wizard.project_id = self.project_record
         self.assertEqual(len(wizard.phase_ids), 3, "every phase is ticked by default")
@@ -62,9 +62,9 @@ class TestQuotationImport(LogikalSaleCase):
         order = self.new_order()
         action = order.action_logikal_import()
         self.assertEqual(
-            (action["res_model"], action["context"]), ("logikal.import.wizard", {"default_order_id": order.id})
+            (action["res_model"], action["context"]), ("sale.logikal.import.wizard", {"default_order_id": order.id})
         )
-        wizard = Form(self.env["logikal.import.wizard"].with_context(action["context"]))
+        wizard = Form(self.env["sale.logikal.import.wizard"].with_context(action["context"]))
         wizard.project_id = self.project_record
         fase_2 = self.project_record.phase_ids.filtered(lambda p: p.name == "Fase 2")
         wizard.phase_ids.remove(id=fase_2.id)

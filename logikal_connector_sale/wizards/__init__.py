@@ -1,1 +1,1 @@
-from . import logikal_import_wizard
+from . import sale_logikal_import_wizard

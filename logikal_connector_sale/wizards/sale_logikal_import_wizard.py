@@ -3,10 +3,10 @@ from odoo import api, fields, models
 from ..models.res_company import PRICE_CHOICES
 
 
-class LogikalImportWizard(models.TransientModel):
+class SaleLogikalImportWizard(models.TransientModel):
     """Pick a LogiKal project, its phases and the price to quote; writes the lines through sale.order."""
 
-    _name = "logikal.import.wizard"
+    _name = "sale.logikal.import.wizard"
     _description = "Import a LogiKal project into a quotation"
 
     order_id = fields.Many2one("sale.order", required=True, ondelete="cascade", readonly=True)
