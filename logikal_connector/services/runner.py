@@ -14,6 +14,7 @@ from psycopg2.errors import TransactionRollbackError
 from ..logikal import CallStats, LogikalBudgetSpent, LogikalError
 from .counts import RunCounts
 from .engine import BudgetExhausted, SyncEngine
+from .progress import RunProgress
 from .store import RecordStore
 
 _logger = logging.getLogger(__name__)
@@ -71,6 +72,7 @@ class SyncRunner:
         (helper runs): then it ends with what it did.
         """
         counts, stats = RunCounts(), CallStats()
+        progress = RunProgress(self.env, run, counts)
         started = time.monotonic()
         engine = None
         try:
@@ -84,6 +86,7 @@ class SyncRunner:
                     deadline=self.deadline,
                     commit=self._commit,
                     heartbeat=lambda: self._beat(run),
+                    progress=progress,
                 )
                 work(engine)
             state, message = ("partial" if counts.failures() else "done"), ""
@@ -106,6 +109,8 @@ class SyncRunner:
             self._rollback()
             state, message = "failed", f"internal error: {error.__class__.__name__}: {error}"
         self._finish(run, state, message, counts, stats, engine, time.monotonic() - started)
+        progress.finish(state, message)
+        self._commit()
         return RunOutcome(run, state, message)
 
     def _beat(self, run):
