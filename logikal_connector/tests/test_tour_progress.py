@@ -18,6 +18,7 @@ from odoo import SUPERUSER_ID, api
 from odoo.addons.bus.models.bus import dispatch
 from odoo.addons.bus.websocket import WebsocketConnectionHandler
 from odoo.tests import HttpCase, new_test_user, tagged
+from odoo.tests.common import ChromeBrowser
 
 from ..models.res_config_settings import MASTER_SWITCH
 from ..services import progress, work
@@ -120,16 +121,24 @@ class TestLogikalProgressTour(HttpCase):
         self.env["bus.bus"].sudo().search([]).unlink()
 
         worker = CronWorker(self.registry)
-        worker.start()
+        navigate = ChromeBrowser.navigate_to
+
+        def navigate_then_start_worker(browser, *args, **kwargs):
+            # from here on the test's own thread leaves the database to the browser's requests and the worker
+            worker.start()
+            return navigate(browser, *args, **kwargs)
+
         try:
-            self.start_tour(
-                f"/odoo/logikal-directories/{directory.id}",
-                "logikal_user_sees_sync_progress",
-                login=user.login,
-                timeout=120,
-            )
+            with patch.object(ChromeBrowser, "navigate_to", navigate_then_start_worker):
+                self.start_tour(
+                    f"/odoo/logikal-directories/{directory.id}",
+                    "logikal_user_sees_sync_progress",
+                    login=user.login,
+                    timeout=120,
+                )
         finally:
-            worker.join(timeout=120)
+            if worker.ident:
+                worker.join(timeout=180)
         self.assertIsNone(worker.error)
         self.assertTrue(worker.served, "the tour never queued a Force Sync")
 

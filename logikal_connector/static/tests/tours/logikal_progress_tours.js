@@ -13,8 +13,12 @@ const running = ".o_notification.o_logikal_sync_running";
 tours.add("logikal_user_sees_sync_progress", {
     steps: () => [
         {
-            content: "The directory form is open; it was never synced",
-            trigger: `.o_form_view:has(div[name=path]:contains("Demo Odoo")) ${currentSyncState("Never synced")}`,
+            content: "The directory form is open",
+            trigger: '.o_form_view .oe_title:contains("Demo Odoo")',
+        },
+        {
+            content: "It was never synced",
+            trigger: currentSyncState("Never synced"),
         },
         {
             content: "Press Force Sync",
