@@ -108,7 +108,10 @@ class RunProgress(NoProgress):
             run.write(values)
 
     def payload(self, state="running"):
-        return run_payload(self.run, state, done=self._done(), total=self._total(), current=self.current.name or "")
+        payload = run_payload(self.run, state, done=self._done(), total=self._total(), current=self.current.name or "")
+        if state == "running":  # the run's own counts are written when it ends
+            payload.update(elevations=self._elevations(), failures=self.run.total_failed + self.counts.failures())
+        return payload
 
     # ------------------------------------------------------------------ who hears it
     def _recipients(self):

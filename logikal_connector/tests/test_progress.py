@@ -117,6 +117,9 @@ class TestForceSyncProgress(ProgressCase):
         )
         seen = sum(runs[f"elevation_{outcome}"] for outcome in ("created", "updated", "unchanged"))
         self.assertEqual((finals[0]["elevations"], last["elevations"] <= seen), (seen, True))
+        elevations = [p["elevations"] for p in ticks]
+        self.assertEqual(elevations, sorted(elevations))
+        self.assertGreater(last["elevations"], 0, "the elevations read so far, before the run's counts are written")
         self.assertGreaterEqual(seen, 17, "4 + 11 + 2 live elevations of the three projects at least")
         self.assertRegex(finals[0]["message"], r"^Demo Odoo: \d+ changes, 0 failures, \d+ API calls")
         self.assertEqual((runs.progress_done, runs.progress_total, runs.current_project_id.id), (3, 3, False))

@@ -65,8 +65,10 @@ export const logikalSyncProgressService = {
             if (close) {
                 close();
             }
+            const update = close ? " o_logikal_sync_update" : ""; // in place: no second fade-in
             const closeNew = notification.add(message, {
                 ...options,
+                className: options.className + update,
                 onClose: () => {
                     if (shown.get(runId) === closeNew) {
                         shown.delete(runId);
