@@ -9,7 +9,7 @@ DevTools websocket is spoken by the small client below.
 
 `sync-progress.png` is a Force Sync seen live: the script slows the demo simulator's phase listings down
 (its control API, cleared afterwards), presses Force Sync on the directory with the most projects and
-waits for the cron's second progress message on the bus.
+waits for the progress notification to count the second project.
 """
 
 import argparse
@@ -276,7 +276,9 @@ def take_progress(odoo, browser, out_dir):
     try:
         browser.evaluate("document.querySelector('.o_form_statusbar button[name=action_force_sync]').click()")
         browser.wait_for(".o_logikal_sync_running .o_notification_content", timeout=120)
-        browser.wait_for_text(".o_logikal_sync_running .o_notification_content", "1 of", timeout=120)
+        # the second count is an update in place (the first message fades in)
+        browser.wait_for_text(".o_logikal_sync_running .o_notification_content", "2 of", timeout=120)
+        time.sleep(0.3)
         target = os.path.join(out_dir, PROGRESS_SHOT)
         browser.screenshot(target)
         print(f"saved {os.path.relpath(target, ROOT)}")
