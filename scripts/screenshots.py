@@ -83,7 +83,7 @@ class Odoo:
 
     def showcase_directory(self):
         """The directory with the most projects (and the simulator's control URL of its connection)."""
-        directories = self.search_read("logikal.directory", [("project_count", ">", 0)], ["id", "backend_id"])
+        directories = self.search_read("logikal.directory", [], ["id", "backend_id"])
         counts = {
             d["id"]: len(self.search_read("logikal.project", [("directory_id", "child_of", d["id"])], ["id"]))
             for d in directories
