@@ -53,7 +53,6 @@ class RunProgress(NoProgress):
         self.current = run.current_project_id
         # a resumed run already told its people something a moment ago: wait one interval
         self._last_sent = clock() if run.duration else None
-        self.sent = 0
 
     # ------------------------------------------------------------------ engine hooks
     def expect(self, total):
@@ -67,7 +66,7 @@ class RunProgress(NoProgress):
         self.current = project
 
     def checkpoint(self):
-        """Before a commit: write and send the progress when the last message is old enough."""
+        """Before a commit: write the run's progress and send it, when the last message is MIN_INTERVAL old."""
         now = self._clock()
         if self._last_sent is not None and now - self._last_sent < MIN_INTERVAL:
             return
@@ -76,12 +75,11 @@ class RunProgress(NoProgress):
         partners = self._recipients()
         if partners:
             self._send(partners, PROGRESS, self.payload())
-            self.sent += 1
 
     # ------------------------------------------------------------------ figures
     def _total(self):
-        planned = len(self.run.planned_project_ids)
-        return max(planned or self.total, 0)
+        """The projects of a scheduled pass once its tree is listed, else what `expect` said (0: unknown)."""
+        return len(self.run.planned_project_ids) or self.total
 
     def _done(self):
         done = self.done + sum(self.run.helper_ids.mapped("progress_done"))

@@ -108,16 +108,14 @@ class SyncRunner:
             _logger.exception("LogiKal sync run %s crashed", run.id)
             self._rollback()
             state, message = "failed", f"internal error: {error.__class__.__name__}: {error}"
-        self._finish(run, state, message, counts, stats, engine, time.monotonic() - started)
-        progress.finish(state, message)
-        self._commit()
+        self._finish(run, state, message, counts, stats, engine, time.monotonic() - started, progress)
         return RunOutcome(run, state, message)
 
     def _beat(self, run):
         run.write({"heartbeat": fields.Datetime.now()})
         self._on_checkpoint()
 
-    def _finish(self, run, state, message, counts, stats, engine, seconds):
+    def _finish(self, run, state, message, counts, stats, engine, seconds, progress):
         errors = counts.errors[:50] + ([message] if message and state != "running" else [])
         vals = _add_counts(run, counts.as_vals())
         vals.update(
@@ -137,6 +135,7 @@ class SyncRunner:
         if state != "running":
             vals.update({"state": state, "end_date": fields.Datetime.now()})
         run.write(vals)
+        progress.finish(state, message)  # final figures; a scheduled pass's result and alerts
         self._commit()
 
 
