@@ -16,9 +16,11 @@ from ..logikal import (
     LogikalError,
     LogikalNavigationError,
     LogikalNotFound,
+    planning,
 )
 from ..logikal.prefetch import Prefetcher
-from .store import version_key
+from . import trust
+from .store import naive_utc, version_key
 
 _logger = logging.getLogger(__name__)
 
@@ -46,6 +48,8 @@ class SyncEngine:
         self.parts_lists = 0
         self._downloads = None
         self._last_beat = None
+        self._elevation_dates = []
+        self.trust_lost = False  # a descent of this run proved the server does not bump project dates
 
     def checkpoint(self):
         """Commit the unit just done (cron path only) and stop when the budget is spent."""
@@ -121,14 +125,43 @@ class SyncEngine:
             return False
         self.checkpoint()
         complete = True
+        self._elevation_dates = []
+        read_whole = False
         if elevations:
             complete &= self._sync_phases(project, list(phases.values()), parts=parts, force=force)
+            read_whole = self._check_project_dates(project)
         if complete:
             self.store.stamp(project)
+            trust.descended(project, full=read_whole and parts)
         else:
             self.store.mark_incomplete(project)
         self.checkpoint()
         return complete
+
+    def _check_project_dates(self, project):
+        """The invariant of a bumping server on what was just read: no elevation newer than its project.
+
+        An elevation edited after this pass listed the project would look like a violation on a bumping
+        server too, so the project is listed again before the connection stops trusting project dates.
+        Returns False when the project's listing moved while it was read (its fingerprint would then stand
+        for content not read); a violation returns True: skipping is then up to the connection's mode.
+        """
+        newest = planning.newer_elevation(project.logikal_changed_date, self._elevation_dates)
+        if newest is None:
+            trust.record_consistent(self.backend, project)
+            return True
+        directory = project.directory_id
+        try:
+            self.store.projects(directory, self.session.list_projects(directory.path))
+        except SESSION_ERRORS:
+            raise
+        except LogikalError as error:  # not confirmed either way: the evidence read stands
+            _logger.info("LogiKal: listing %s again to confirm project dates failed: %s", directory.path, error)
+        if planning.newer_elevation(project.logikal_changed_date, self._elevation_dates) is None:
+            return False  # it changed while this pass ran: the next pass reads it again
+        if trust.record_violation(self.backend, project, newest):
+            self.trust_lost = True
+        return True
 
     def _sync_phases(self, project, phases, *, parts, force):
         """Each phase in turn; the next phase's elevations are listed while the current phase is stored."""
@@ -153,6 +186,7 @@ class SyncEngine:
             self.store.record_failure(project, "elevation", f"elevations of phase {phase.name}: {error}")
             return False
         records = self.store.elevations(phase, listed)
+        self._elevation_dates.extend(naive_utc(e.changed_date) for e in listed if e.changed_date)
         pairs = [(records[e.id], e) for e in listed]
         address = (path, project.logikal_id, phase.logikal_id)
         complete = self._fetch_files(
