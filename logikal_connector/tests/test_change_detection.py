@@ -208,7 +208,10 @@ class TestVerificationRotation(ChangeDetectionCase):
         for minutes in (15, 30, 45, 60):
             run, calls = self.pass_at(minutes)
             self.assertEqual(len(run.project_ids), 3, f"pass at +{minutes} min")
-            self.assertEqual((calls["GET /phases"], calls["POST /projects/select"]), (3, 3), calls)
+            # the first pass without downloads moves from a phase (not an elevation) to the next project: the
+            # observed server refuses that select once, and the escape it needs is known from then on
+            lesson = 1 if minutes == 15 else 0
+            self.assertEqual((calls["GET /phases"], calls["POST /projects/select"]), (3, 3 + lesson), calls)
             passes.append(set(run.project_ids.ids))
         seen = [pid for ids in passes for pid in ids]
         self.assertEqual(sorted(seen), sorted(self.live().ids), "each project verified exactly once in the hour")
