@@ -11,6 +11,7 @@ from freezegun import freeze_time
 from odoo.tests import tagged
 from odoo.tools import mute_logger
 
+from ..logikal.session import Cursor, plan_selects
 from ..services import engine as engine_module
 from .common import Simulator, generate_dataset
 from .test_scheduler import T0, SchedulerCase
@@ -218,3 +219,55 @@ class TestVerificationRotation(ChangeDetectionCase):
         self.assertTrue(all(d > T0 for d in self.live().mapped("last_descent_date")))
         run, _calls = self.pass_at(75)
         self.assertEqual(set(run.project_ids.ids), passes[0], "the rotation starts over with the longest unverified")
+
+
+class MinimalWalkCase(ChangeDetectionCase):
+    """The unchanged pass of each server kind against the calls its cursor rules require: the listings, the
+    directory selects from where the walk ended to the rotation's project, that project's full read (no
+    escape or refused select: the lessons of the first sync are kept), no download."""
+
+    def assert_minimal_unchanged_pass(self):
+        self.first_sync()
+        target = self.rotation_target()
+        walked = self.models("logikal.directory").search([("backend_id", "=", self.backend.id)])
+        last = max(walked, key=lambda d: (d.last_sync_date, d.id))  # the walk's last listing
+        run, calls = self.pass_at(15)
+        self.assertEqual(run.project_ids, target)
+        directories, phases = len(walked), len(target.phase_ids)
+        moves = plan_selects(Cursor(last.path), Cursor(target.directory_id.path, target.logikal_id))
+        minimal = {
+            "POST /auth": 1,
+            "DELETE /auth": 1,
+            "GET /directories": 1 + directories,
+            "POST /directories/select": directories + len(moves) - 1,
+            "GET /projects": directories,
+            "POST /projects/select": 1,
+            "GET /phases": 1,
+            "POST /phases/select": phases,
+            "GET /elevations": phases,
+        }
+        self.assertEqual(calls, minimal)
+
+
+@tagged("post_install", "-at_install")
+class TestMinimalWalkLenient(MinimalWalkCase):
+    mode = "lenient"
+
+    def test_unchanged_pass_makes_only_the_calls_the_cursor_rules_require(self):
+        self.assert_minimal_unchanged_pass()
+
+
+@tagged("post_install", "-at_install")
+class TestMinimalWalkObserved(MinimalWalkCase):
+    mode = "observed"
+
+    def test_unchanged_pass_makes_only_the_calls_the_cursor_rules_require(self):
+        self.assert_minimal_unchanged_pass()
+
+
+@tagged("post_install", "-at_install")
+class TestMinimalWalkStrict(MinimalWalkCase):
+    mode = "strict"
+
+    def test_unchanged_pass_makes_only_the_calls_the_cursor_rules_require(self):
+        self.assert_minimal_unchanged_pass()
