@@ -188,6 +188,7 @@ class Bench:
                 spec = s6_spec(projects, bump=mode == "bump", latency_scale=0.0)
                 (result,) = self.repeat(f"S6 {mode} {projects} projects", spec, "freshness", 1)
                 results["passes"].append(dict(result, mode=mode, projects=projects, expected=s6_expected(spec)))
+                self.keep_partial(results)
         if args.s6_sessions:
             spec = s6_spec(args.s6_parallel_projects, bump=True, latency_scale=0.0)
             options = {"sessions": args.s6_sessions, "pass_latency_scale": args.s6_parallel_latency}
@@ -195,6 +196,14 @@ class Bench:
             (result,) = self.repeat(label, spec, "parallel", 1, options)
             results["parallel"] = dict(result, projects=args.s6_parallel_projects)
         return results
+
+    def keep_partial(self, results):
+        """Each S6 tree's figures as soon as they are in (`.run/s6_partial_<pid>.txt`): a long run that is
+        stopped keeps what it measured."""
+        path = os.path.join(ROOT, ".run", f"s6_partial_{os.getpid()}.txt")
+        with open(path, "w") as handle:
+            for scenario, metric, value in s6_rows(s6_summary({"passes": results["passes"]})):
+                handle.write(f"{scenario:<18} {metric:<64}  {value}\n")
 
 
 # ---------------------------------------------------------------------- S6

@@ -150,6 +150,8 @@ class SyncEngine:
         if newest is None:
             trust.record_consistent(self.backend, project)
             return True
+        if self.backend.project_dates_state == "distrusted":
+            return True  # already proven: nothing to confirm with another listing
         directory = project.directory_id
         try:
             self.store.projects(directory, self.session.list_projects(directory.path))
