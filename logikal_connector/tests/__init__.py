@@ -5,3 +5,5 @@ from . import test_reliability
 from . import test_tours
 from . import test_scheduler
 from . import test_change_detection
+from . import test_progress
+from . import test_tour_progress
