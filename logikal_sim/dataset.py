@@ -7,7 +7,9 @@ of reading the wall clock, so a scripted scenario always yields the same data.
 Date rules (what bumps what):
 - project `changedDate`: rename / touch / delete_flag of the project; and, while the dataset flag
   `child_edits_bump_project` is True (default), every phase or elevation edit inside it
-  (add/remove/rename phase, add/remove/rename/touch/recycle/change elevation).
+  (add/remove/rename phase, add/remove/rename/touch/recycle/change elevation). A dataset generated with
+  the flag off also has that history: generated projects are dated before the newest elevation inside them.
+  The simulator switches the flag with `bump_project_on_elevation_change` (constructor, `/_sim/config`).
 - elevation `changedDate`: rename, touch, recycle, change_elevation. A new `versionId` comes with rename,
   touch and change_elevation (not with recycle), so parts lists and thumbnails keyed by versionId follow.
 - phases and directories carry no dates; lock_project/unlock_project change no date.
@@ -376,7 +378,16 @@ def add_generated_project(ds: Dataset, directory, key, name, phase_specs, *, rec
         number += count
         factory = elevation_factory(ds, key, index, names, data["createdDate"], data["changedDate"], recycle)
         phases.append(Phase(phase_id, phase_name, description, factory))
+    if not ds.child_edits_bump_project:
+        data["changedDate"] = no_bump_history(data["createdDate"], data["changedDate"])
     return ds.add_project(directory, data, phases)
+
+
+def no_bump_history(created, last_edit):
+    """The project date a server that never bumps would show: its own last edit, a third of the way from its
+    creation to the newest edit inside it, so most generated projects hold elevations newer than themselves
+    (the evidence `./logikal probe` and the connector read)."""
+    return created + (last_edit - created) // 3
 
 
 def default_phase(count):

@@ -208,7 +208,7 @@ class Faults:
 
 
 FAULT_KEYS = {"error_rate", "error_status", "endpoints", "hang", "corrupt", "locked", "seed", "expire_tokens"}
-CONFIG_KEYS = ("mode", "latency_scale", "token_idle_seconds", "max_sessions")
+CONFIG_KEYS = ("mode", "latency_scale", "token_idle_seconds", "max_sessions", "bump_project_on_elevation_change")
 
 
 def _matches(template, keys):
@@ -313,6 +313,7 @@ class Simulator:
         host="127.0.0.1",
         port=0,
         parts_builder=None,
+        bump_project_on_elevation_change=None,
     ):
         self.dataset: Dataset = generate_dataset(dataset) if isinstance(dataset, str) else dataset
         self.username, self.password = username, password
@@ -334,6 +335,17 @@ class Simulator:
         self.configure(
             mode=mode, latency_scale=latency_scale, token_idle_seconds=token_idle_seconds, max_sessions=max_sessions
         )
+        if bump_project_on_elevation_change is not None:
+            self.configure(bump_project_on_elevation_change=bump_project_on_elevation_change)
+
+    @property
+    def bump_project_on_elevation_change(self):
+        """Whether an edit of a phase or elevation bumps its project's changedDate (logikal-api.md §4.9)."""
+        return self.dataset.child_edits_bump_project
+
+    @bump_project_on_elevation_change.setter
+    def bump_project_on_elevation_change(self, value):
+        self.dataset.child_edits_bump_project = bool(value)
 
     # ---- lifecycle -----------------------------------------------------------------------------
     def start(self) -> str:
@@ -414,6 +426,8 @@ class Simulator:
             raise ValueError(f"mode must be one of {MODES}")
         if float(kw.get("latency_scale") or 0) < 0:
             raise ValueError("latency_scale must be >= 0")
+        if not isinstance(kw.get("bump_project_on_elevation_change", False), bool):
+            raise ValueError("bump_project_on_elevation_change must be true or false")
         with self._lock:
             for key, value in kw.items():
                 if key == "latency_scale":

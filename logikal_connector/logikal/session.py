@@ -160,6 +160,15 @@ class NavigationRules:
         return [f"select {kind} after {level} select: {how}" for (level, kind), how in lessons]
 
 
+_SHARED_RULES = {}
+
+
+def shared_rules(base_url, username):
+    """The NavigationRules of one server and user, shared by every session of this process: a lesson (which
+    move needs an escape or a re-login) is paid for once per process, not once per run."""
+    return _SHARED_RULES.setdefault((base_url, username), NavigationRules())
+
+
 class _Secret:
     """Holds a password or token; its repr never shows it."""
 

@@ -43,6 +43,12 @@ class LogikalProject(models.Model):
     run_count = fields.Integer(compute="_compute_counts")
     thumbnail = fields.Image(related="elevation_ids.image_128", string="Thumbnail")
     is_stale = fields.Boolean(compute="_compute_is_stale", search="_search_is_stale")
+    descended_fingerprint = fields.Char(
+        readonly=True, copy=False, help="The listing data at the last complete read of the project's content."
+    )
+    last_descent_date = fields.Datetime(
+        "Last full read", readonly=True, copy=False, help="Last time phases and elevations were read in full."
+    )
 
     _sql_constraints = [
         (
