@@ -1,7 +1,10 @@
 """`make run`: PostgreSQL, the LogiKal simulator (demo data) and Odoo 18 with logikal_connector, on loopback.
 
 Starts only what is not running and stops only what it started (Ctrl-C). The demo database survives
-between runs; each start upgrades the module so it keeps up with the code.
+between runs; each start upgrades the module so it keeps up with the code. Odoo 18 is set up in
+.cache/odoo18/ when it is not found (scripts/odoo_setup.py). The first sync is queued before the server
+starts and the server's cron worker is woken (NOTIFY cron_trigger) as soon as it listens, instead of at
+its first poll a minute later.
 """
 
 import os
@@ -12,6 +15,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import devenv
+import odoo_setup
 
 DATABASE = os.environ.get("LOGIKAL_DEMO_DB", "logikal_demo")
 ODOO_PORT = int(os.environ.get("LOGIKAL_DEMO_PORT", "8069"))
@@ -36,13 +40,11 @@ def _interrupt(_signum, _frame):
 
 def main():
     signal.signal(signal.SIGTERM, _interrupt)
-    python, source, reason = devenv.find_odoo()
-    if not source:
-        devenv.say(
-            f"make run needs Odoo 18 ({reason}): install it as the README says, or set ODOO_PYTHON "
-            f"to a Python that can `import odoo` (18.0)."
-        )
+    found = odoo_setup.ensure_odoo()
+    if not found:
+        devenv.say("make run needs Odoo 18: set ODOO_SRC to an Odoo 18 source, or ODOO_PYTHON (README: Odoo 18)")
         return 1
+    python, source = found
     children = []
     db_args, pg_started = devenv.ensure_postgres()
     try:
@@ -61,6 +63,7 @@ def main():
         _prepare_database([python, "-m", "odoo", *options])
         _configure([python, "-m", "odoo", "shell", *options])
         children.append(_start_odoo([python, "-m", "odoo", *options]))
+        _wake_cron_until_first_run(children[-1])
         _wait(children)
     except KeyboardInterrupt:
         pass
@@ -136,6 +139,20 @@ def _start_odoo(odoo):
     devenv.say("  The first sync runs in the background; projects appear within a minute. Ctrl-C stops everything.")
     devenv.say("")
     return proc
+
+
+def _wake_cron_until_first_run(odoo, timeout=90.0):
+    """NOTIFY cron_trigger each second while a sync request waits: the cron thread LISTENs only once the
+    registry is loaded (after the HTTP port answers) and otherwise first polls a minute later."""
+    if devenv.external_db_args():
+        return
+    waiting = "SELECT 1 FROM logikal_sync_request WHERE state = 'queued' LIMIT 1"
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and odoo.poll() is None:
+        if devenv.psql(waiting, dbname=DATABASE).stdout.strip() != "1":
+            return
+        devenv.psql(f"NOTIFY cron_trigger, '{DATABASE}'", dbname=DATABASE)
+        time.sleep(1)
 
 
 def _wait(children):
