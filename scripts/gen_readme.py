@@ -230,6 +230,7 @@ def render_html(rst_text, source_path):
 
     overrides = {
         "embed_stylesheet": True,
+        "xml_declaration": False,  # Odoo 17+ warns about XML declarations in module descriptions
         "report_level": 2,  # warnings and errors are shown ...
         "halt_level": 2,  # ... and stop the build: a fragment with broken markup fails `make readme`
         "output_encoding": "unicode",
@@ -238,7 +239,7 @@ def render_html(rst_text, source_path):
         "generator": False,
         "source_link": False,
     }
-    return publish_string(rst_text, source_path=source_path, writer="html4css1", settings_overrides=overrides)
+    return publish_string(rst_text, source_path=source_path, writer="html5", settings_overrides=overrides)
 
 
 def outputs(addon_dir):

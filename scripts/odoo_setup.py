@@ -7,8 +7,10 @@ Where the source comes from, first match wins:
 - otherwise a shallow git clone of the upstream 18.0 branch (ODOO_GIT_URL overrides the address).
 Then a virtualenv in .cache/odoo18/venv/ gets Odoo's requirements.txt (pip, with the build constraint
 `setuptools<81`; as root the Debian packages python-ldap and psycopg2 build against are installed first
-when missing) and a .pth that puts the source on its path. A stamp (.cache/odoo18/ready) makes the next
-run reuse it at once. When none of this is possible the caller gets None and one line saying why.
+when missing), websocket-client (for the browser tours) and a .pth that puts the source on its path.
+A stamp (.cache/odoo18/ready) makes the next run reuse it at once; when the requirements changed, pip
+tops the existing virtualenv up. When none of this is possible the caller gets None and one line
+saying why.
 """
 
 import hashlib
@@ -31,6 +33,7 @@ UPSTREAM = os.environ.get("ODOO_GIT_URL", "https://github.com/odoo/odoo.git")
 BRANCH = "18.0"
 DEBIAN_BUILD_PACKAGES = ("libldap2-dev", "libsasl2-dev", "libpq-dev")
 ARCHIVES = (".tar", ".tar.gz", ".tgz", ".tar.bz2", ".tar.xz", ".zip")
+EXTRA_PACKAGES = ("websocket-client",)  # not in requirements.txt; Odoo's browser tests (the tours) need it
 
 
 class SetupError(Exception):
@@ -40,10 +43,11 @@ class SetupError(Exception):
 def ensure_odoo(quiet=False):
     """(python, source dir) of an Odoo 18 — found, or set up in the cache now — else None (reason said)."""
     python, source, reason = devenv.find_odoo()
-    if source:
+    if source and not (python == devenv.CACHED_ODOO_PYTHON and _outdated()):
         return python, source
     if not quiet:
-        devenv.say(f"Odoo 18 not found ({reason}): setting it up in {os.path.relpath(CACHE, devenv.ROOT)}/")
+        what = f"not found ({reason})" if not source else "set up for other requirements"
+        devenv.say(f"Odoo 18 {what}: setting it up in {os.path.relpath(CACHE, devenv.ROOT)}/")
     try:
         setup()
     except SetupError as exc:
@@ -61,15 +65,21 @@ def setup():
     os.makedirs(CACHE, exist_ok=True)
     if not _is_odoo18(SRC):
         _fetch_source()
-    wanted = _requirements_digest()
-    if (devenv.read_text(STAMP) or "").strip() == wanted and os.path.exists(_venv_python()):
+    if not _outdated():
         return
     _debian_build_packages()
     _make_venv()
     _install_requirements()
     with open(STAMP, "w") as handle:
-        handle.write(wanted + "\n")
+        handle.write(_requirements_digest() + "\n")
     devenv.say(f"Odoo 18 is set up: {_venv_python()} (reused next time; remove .cache/odoo18/ to redo it)")
+
+
+def _outdated():
+    """Whether the cached set-up lacks its virtualenv or was made for other requirements."""
+    if not os.path.exists(_venv_python()) or not os.path.isfile(os.path.join(SRC, "requirements.txt")):
+        return True
+    return (devenv.read_text(STAMP) or "").strip() != _requirements_digest()
 
 
 def _venv_python():
@@ -174,7 +184,7 @@ def _odoo_root_in(folder):
 
 def _requirements_digest():
     with open(os.path.join(SRC, "requirements.txt"), "rb") as handle:
-        return hashlib.sha256(handle.read() + SRC.encode()).hexdigest()
+        return hashlib.sha256(handle.read() + SRC.encode() + " ".join(EXTRA_PACKAGES).encode()).hexdigest()
 
 
 def _debian_build_packages():
@@ -206,8 +216,9 @@ def _base_python():
 
 
 def _make_venv():
-    devenv.say(f"creating the virtualenv {os.path.relpath(VENV, devenv.ROOT)}/ ...")
-    subprocess.run([_base_python(), "-m", "venv", "--clear", VENV], check=True, stdout=subprocess.DEVNULL)
+    if not os.path.exists(_venv_python()):
+        devenv.say(f"creating the virtualenv {os.path.relpath(VENV, devenv.ROOT)}/ ...")
+        subprocess.run([_base_python(), "-m", "venv", VENV], check=True, stdout=subprocess.DEVNULL)
     site = subprocess.run(
         [_venv_python(), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
         capture_output=True,
@@ -226,7 +237,7 @@ def _install_requirements():
     with open(constraint, "w") as handle:
         handle.write("setuptools<81\n")
     env = dict(os.environ, PIP_CONSTRAINT=constraint, PIP_DISABLE_PIP_VERSION_CHECK="1")
-    cmd = [_venv_python(), "-m", "pip", "install", "--progress-bar", "off", "-r", requirements]
+    cmd = [_venv_python(), "-m", "pip", "install", "--progress-bar", "off", "-r", requirements, *EXTRA_PACKAGES]
     seen = 0
     tail = []
     with subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env) as proc:
