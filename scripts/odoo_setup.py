@@ -131,13 +131,16 @@ def _git_clone(url, target):
 
 
 def _has_branch(url):
-    result = subprocess.run(
-        ["git", "ls-remote", "--heads", url, BRANCH],
-        capture_output=True,
-        text=True,
-        env=dict(os.environ, GIT_TERMINAL_PROMPT="0"),
-        timeout=120,
-    )
+    try:
+        result = subprocess.run(
+            ["git", "ls-remote", "--heads", url, BRANCH],
+            capture_output=True,
+            text=True,
+            env=dict(os.environ, GIT_TERMINAL_PROMPT="0"),
+            timeout=120,
+        )
+    except subprocess.TimeoutExpired:
+        raise SetupError(f"{url} did not answer within 2 minutes (set ODOO_SRC to a local Odoo 18 source)") from None
     if result.returncode != 0 and not os.path.isabs(url):
         raise SetupError(f"{url} cannot be reached (no network? set ODOO_SRC to a local Odoo 18 source)")
     return bool(result.stdout.strip())
