@@ -7,11 +7,13 @@ starts and the server's cron worker is woken (NOTIFY cron_trigger) as soon as it
 its first poll a minute later.
 """
 
+import json
 import os
 import signal
 import subprocess
 import sys
 import time
+import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import devenv
@@ -60,9 +62,16 @@ def main():
             f"--data-dir={os.path.join(devenv.ROOT, '.run', 'demo-data')}",
             "--without-demo=all",
         ]
-        _prepare_database([python, "-m", "odoo", *options])
-        _configure([python, "-m", "odoo", "shell", *options])
-        children.append(_start_odoo([python, "-m", "odoo", *options]))
+        odoo = [python, "-m", "odoo", *options]
+        if _database_exists():
+            _prepare_database(odoo)
+            _configure([python, "-m", "odoo", "shell", *options])
+            children.append(_start_odoo(odoo))
+        else:  # one server process installs and serves; the connection is then made over JSON-RPC
+            devenv.say(f"creating database {DATABASE} (the server installs logikal_connector, then serves) ...")
+            children.append(_start_odoo([*odoo, "-i", "logikal_connector"]))
+            _configure_over_rpc()
+        _announce()
         _wake_cron_until_first_run(children[-1])
         _wait(children)
     except KeyboardInterrupt:
@@ -121,6 +130,41 @@ def _configure(odoo):
         raise SystemExit("configuring the demo connection failed (log above)")
 
 
+def _rpc(service, method, *args):
+    """One JSON-RPC call to the demo server; waits while the server still installs the module."""
+    payload = {"jsonrpc": "2.0", "method": "call", "params": {"service": service, "method": method, "args": args}}
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{ODOO_PORT}/jsonrpc",
+        data=json.dumps(payload).encode(),
+        headers={"Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=600) as response:
+        answer = json.load(response)
+    if "error" in answer:
+        message = answer["error"].get("data", {}).get("message") or answer["error"].get("message")
+        raise SystemExit(f"configuring the demo connection failed: {message} (see .run/demo-odoo.log)")
+    return answer["result"]
+
+
+def _configure_over_rpc():
+    """What CONFIGURE does, for a new database (admin / admin is Odoo's default there)."""
+    uid = _rpc("common", "login", DATABASE, "admin", "admin")
+    if not uid:
+        raise SystemExit("installing logikal_connector failed: cannot log in as admin (see .run/demo-odoo.log)")
+
+    def call(model, method, *args, **kwargs):
+        return _rpc("object", "execute_kw", DATABASE, uid, "admin", model, method, list(args), kwargs)
+
+    values = {
+        "name": "LogiKal simulator",
+        "url": f"http://127.0.0.1:{SIM_PORT}/api/v3",
+        "username": SIM_USER,
+        "password_input": SIM_PASSWORD,
+    }
+    backend = call("logikal.backend", "create", [values])[0]
+    call("logikal.backend", "action_force_sync", [backend])
+
+
 def _start_odoo(odoo):
     cmd = [
         *odoo,
@@ -134,11 +178,14 @@ def _start_odoo(odoo):
     proc = subprocess.Popen(cmd)
     if not devenv.wait_for_port(ODOO_PORT, timeout=90):
         raise SystemExit("Odoo did not start (see .run/demo-odoo.log)")
+    return proc
+
+
+def _announce():
     devenv.say("")
     devenv.say(f"  Odoo 18 with logikal_connector: http://127.0.0.1:{ODOO_PORT}/odoo/logikal  (login admin / admin)")
-    devenv.say("  The first sync runs in the background; projects appear within a minute. Ctrl-C stops everything.")
+    devenv.say("  The first sync runs in the background; projects appear in seconds. Ctrl-C stops everything.")
     devenv.say("")
-    return proc
 
 
 def _wake_cron_until_first_run(odoo, timeout=90.0):
@@ -151,7 +198,7 @@ def _wake_cron_until_first_run(odoo, timeout=90.0):
     while time.monotonic() < deadline and odoo.poll() is None:
         if devenv.psql(waiting, dbname=DATABASE).stdout.strip() != "1":
             return
-        devenv.psql(f"NOTIFY cron_trigger, '{DATABASE}'", dbname=DATABASE)
+        devenv.psql(f"NOTIFY cron_trigger, '{DATABASE}'")  # cron threads LISTEN in the `postgres` database
         time.sleep(1)
 
 
