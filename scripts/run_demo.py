@@ -10,6 +10,7 @@ its first poll a minute later.
 import ast
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -136,19 +137,34 @@ def _manifest(path):
         return ast.literal_eval(handle.read())
 
 
+_ADDON_IMPORT = re.compile(r"(?:from|import)\s+odoo\.addons\.(\w+)")
+
+
 def _dependencies(odoo_addons, addon):
-    """Every module `addon` depends on, directly or not (base, in odoo/addons, has no manifest here)."""
+    """Every module `addon` needs, directly or not: its manifests' depends, and the modules their Python
+    imports as odoo.addons.X (html_editor imports iap without depending on it)."""
     seen, todo = set(), [addon]
     while todo:
         name = todo.pop()
         for folder in (devenv.ROOT, odoo_addons):
             manifest = os.path.join(folder, name, "__manifest__.py")
             if os.path.isfile(manifest):
-                depends = _manifest(manifest).get("depends", [])
-                todo += [dep for dep in depends if dep not in seen]
-                seen.update(depends)
+                needs = set(_manifest(manifest).get("depends", [])) | _imported_addons(os.path.join(folder, name))
+                todo += sorted(needs - seen - {name})
+                seen |= needs
                 break
-    return seen
+    return seen - {addon}
+
+
+def _imported_addons(folder):
+    found = set()
+    for path, dirs, files in os.walk(folder):
+        dirs[:] = [d for d in dirs if d not in ("tests", "static")]
+        for name in files:
+            if name.endswith(".py"):
+                with open(os.path.join(path, name), encoding="utf-8", errors="replace") as handle:
+                    found.update(_ADDON_IMPORT.findall(handle.read()))
+    return found
 
 
 def _database_exists():
