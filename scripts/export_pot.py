@@ -21,7 +21,8 @@ def export(python, config, addon):
     folder = os.path.join(devenv.ROOT, addon, "i18n")
     os.makedirs(folder, exist_ok=True)
     pot = os.path.join(folder, f"{addon}.pot")
-    cmd = [python, "-m", "odoo", "-c", config, f"--i18n-export={pot}", f"--modules={addon}", "--log-level=warn"]
+    cmd = [python, "-m", "odoo", "-c", config, "-d", odoo_pytest.DATABASE, f"--i18n-export={pot}", f"--modules={addon}"]
+    cmd.append("--log-level=warn")
     result = subprocess.run(cmd, capture_output=True, text=True)
     if result.returncode != 0 or not os.path.exists(pot):
         sys.stderr.write((result.stdout + result.stderr)[-3000:])

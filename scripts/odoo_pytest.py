@@ -27,14 +27,14 @@ PYTEST_ODOO = "pytest-odoo>=2.1"
 
 
 def addons_hash(addons):
-    """SHA-256 over every file of the addons except their tests and byte code."""
+    """SHA-256 over every file of the addons except their tests, byte code and .pot templates."""
     digest = hashlib.sha256()
     for addon in addons:
         top = os.path.join(devenv.ROOT, addon)
         for folder, dirs, files in os.walk(top):
             dirs[:] = sorted(d for d in dirs if d not in ("tests", "__pycache__"))
             for name in sorted(files):
-                if name.endswith((".pyc", ".pyo")):
+                if name.endswith((".pyc", ".pyo", ".pot")):  # a new .pot changes nothing installed
                     continue
                 path = os.path.join(folder, name)
                 digest.update(os.path.relpath(path, devenv.ROOT).encode() + b"\0")
