@@ -1,5 +1,7 @@
 from odoo import _, api, fields, models
 
+from ..services import progress
+
 REQUEST_STATES = [("queued", "Queued"), ("running", "Running"), ("done", "Done"), ("failed", "Failed")]
 SCOPES = [
     ("backend", "Everything"),
@@ -71,16 +73,5 @@ class LogikalSyncRequest(models.Model):
         }
 
     def _announce(self):
-        """Tell each requester how their Force Sync ended."""
-        for request in self.filtered("requested_by_id"):
-            success = request.state == "done"
-            request.env["bus.bus"]._sendone(
-                request.requested_by_id.partner_id,
-                "simple_notification",
-                {
-                    "type": "success" if success else "danger",
-                    "title": _("LogiKal sync done") if success else _("LogiKal sync failed"),
-                    "message": request.message or "",
-                    "sticky": not success,
-                },
-            )
+        """Tell each requester how their Force Sync ended (the result closes their progress notification)."""
+        progress.announce_requests(self)

@@ -14,6 +14,7 @@ from psycopg2.errors import TransactionRollbackError
 from ..logikal import CallStats, LogikalBudgetSpent, LogikalError
 from .counts import RunCounts
 from .engine import BudgetExhausted, SyncEngine
+from .progress import RunProgress
 from .store import RecordStore
 
 _logger = logging.getLogger(__name__)
@@ -71,6 +72,7 @@ class SyncRunner:
         (helper runs): then it ends with what it did.
         """
         counts, stats = RunCounts(), CallStats()
+        progress = RunProgress(self.env, run, counts)
         started = time.monotonic()
         engine = None
         try:
@@ -84,6 +86,7 @@ class SyncRunner:
                     deadline=self.deadline,
                     commit=self._commit,
                     heartbeat=lambda: self._beat(run),
+                    progress=progress,
                 )
                 work(engine)
             state, message = ("partial" if counts.failures() else "done"), ""
@@ -105,14 +108,14 @@ class SyncRunner:
             _logger.exception("LogiKal sync run %s crashed", run.id)
             self._rollback()
             state, message = "failed", f"internal error: {error.__class__.__name__}: {error}"
-        self._finish(run, state, message, counts, stats, engine, time.monotonic() - started)
+        self._finish(run, state, message, counts, stats, engine, time.monotonic() - started, progress)
         return RunOutcome(run, state, message)
 
     def _beat(self, run):
         run.write({"heartbeat": fields.Datetime.now()})
         self._on_checkpoint()
 
-    def _finish(self, run, state, message, counts, stats, engine, seconds):
+    def _finish(self, run, state, message, counts, stats, engine, seconds, progress):
         errors = counts.errors[:50] + ([message] if message and state != "running" else [])
         vals = _add_counts(run, counts.as_vals())
         vals.update(
@@ -132,6 +135,7 @@ class SyncRunner:
         if state != "running":
             vals.update({"state": state, "end_date": fields.Datetime.now()})
         run.write(vals)
+        progress.finish(state, message)  # final figures; a scheduled pass's result and alerts
         self._commit()
 
 
