@@ -5,6 +5,7 @@
     "category": "Manufacturing",
     "website": "https://github.com/logikal-connector/logikal_connector",
     "author": "logikal_connector contributors",
+    "maintainers": ["logikal-connector"],
     "license": "LGPL-3",
     "development_status": "Beta",
     "application": True,

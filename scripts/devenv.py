@@ -47,13 +47,34 @@ def use_durable_cluster():
 DB_USER = os.environ.get("LOGIKAL_DB_USER", "odoo")
 
 
+CACHED_ODOO_PYTHON = os.path.join(ROOT, ".cache", "odoo18", "venv", "bin", "python")
+
+
 def odoo_python():
     return os.environ.get("ODOO_PYTHON", DEFAULT_ODOO_PYTHON)
 
 
+def addons():
+    """The repository's addons: logikal_connector and every logikal_connector_* beside it."""
+    return sorted(
+        name
+        for name in os.listdir(ROOT)
+        if name.startswith("logikal_connector") and os.path.isfile(os.path.join(ROOT, name, "__manifest__.py"))
+    )
+
+
 def find_odoo():
-    """Return (python, odoo source dir) when Odoo 18 is importable there, else (python, None, reason)."""
-    python = odoo_python()
+    """(python, odoo source dir, None) for ODOO_PYTHON (default /opt/odoo18) or else the one set up in
+    .cache/odoo18/ (scripts/odoo_setup.py); (python, None, reason) when neither imports Odoo 18."""
+    python, source, reason = _probe_odoo(odoo_python())
+    if not source and os.path.exists(CACHED_ODOO_PYTHON):
+        cached = _probe_odoo(CACHED_ODOO_PYTHON)
+        if cached[1]:
+            return cached
+    return python, source, reason
+
+
+def _probe_odoo(python):
     if not os.path.exists(python):
         return python, None, f"no Python at {python}"
     probe = "import odoo, odoo.release as r, os; print(r.version_info[0]); print(os.path.dirname(odoo.__file__))"
@@ -64,6 +85,33 @@ def find_odoo():
     if major != "18":
         return python, None, f"{python} has Odoo {major}, not 18"
     return python, os.path.dirname(package_dir), None
+
+
+def read_text(path, default=None):
+    """The file's text, or default when it does not exist."""
+    if not os.path.exists(path):
+        return default
+    with open(path, encoding="utf-8") as handle:
+        return handle.read()
+
+
+def database_exists(name, python, config):
+    """Whether the database exists on the server of an Odoo config file (asked through Odoo's psycopg2)."""
+    result = subprocess.run([python, "-c", _EXISTS_SNIPPET, config, name], capture_output=True, text=True)
+    return result.stdout.strip() == "1"
+
+
+_EXISTS_SNIPPET = """
+import sys, configparser, psycopg2
+options = configparser.ConfigParser()
+options.read(sys.argv[1])
+get = lambda key: options.get('options', key, fallback=None) or None
+conn = psycopg2.connect(dbname='postgres', host=get('db_host'), port=get('db_port'), user=get('db_user'),
+                        password=get('db_password'))
+cur = conn.cursor()
+cur.execute('SELECT 1 FROM pg_database WHERE datname = %s', (sys.argv[2],))
+print(1 if cur.fetchone() else 0)
+"""
 
 
 def odoo_addons_path(source_dir):

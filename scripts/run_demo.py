@@ -1,17 +1,26 @@
 """`make run`: PostgreSQL, the LogiKal simulator (demo data) and Odoo 18 with logikal_connector, on loopback.
 
 Starts only what is not running and stops only what it started (Ctrl-C). The demo database survives
-between runs; each start upgrades the module so it keeps up with the code.
+between runs; each start upgrades the module so it keeps up with the code. Odoo 18 is set up in
+.cache/odoo18/ when it is not found (scripts/odoo_setup.py). The first sync is queued before the server
+starts and the server's cron worker is woken (NOTIFY cron_trigger) as soon as it listens, instead of at
+its first poll a minute later.
 """
 
+import ast
+import json
 import os
+import re
+import shutil
 import signal
 import subprocess
 import sys
 import time
+import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import devenv
+import odoo_setup
 
 DATABASE = os.environ.get("LOGIKAL_DEMO_DB", "logikal_demo")
 ODOO_PORT = int(os.environ.get("LOGIKAL_DEMO_PORT", "8069"))
@@ -36,13 +45,11 @@ def _interrupt(_signum, _frame):
 
 def main():
     signal.signal(signal.SIGTERM, _interrupt)
-    python, source, reason = devenv.find_odoo()
-    if not source:
-        devenv.say(
-            f"make run needs Odoo 18 ({reason}): install it as the README says, or set ODOO_PYTHON "
-            f"to a Python that can `import odoo` (18.0)."
-        )
+    found = odoo_setup.ensure_odoo()
+    if not found:
+        devenv.say("make run needs Odoo 18: set ODOO_SRC to an Odoo 18 source, or ODOO_PYTHON (README: Odoo 18)")
         return 1
+    python, source = found
     children = []
     db_args, pg_started = devenv.ensure_postgres()
     try:
@@ -50,17 +57,26 @@ def main():
             devenv.say(f"a simulator already answers on 127.0.0.1:{SIM_PORT}; using it")
         else:
             children.append(_start_simulator())
+        fresh = not _database_exists()
         options = [
             "-d",
             DATABASE,
             *db_args,
-            f"--addons-path={devenv.odoo_addons_path(source)}",
+            f"--addons-path={_demo_addons_path(source, fresh)}",
             f"--data-dir={os.path.join(devenv.ROOT, '.run', 'demo-data')}",
             "--without-demo=all",
         ]
-        _prepare_database([python, "-m", "odoo", *options])
-        _configure([python, "-m", "odoo", "shell", *options])
-        children.append(_start_odoo([python, "-m", "odoo", *options]))
+        odoo = [python, "-m", "odoo", *options]
+        if not fresh:
+            _prepare_database(odoo)
+            _configure([python, "-m", "odoo", "shell", *options])
+            children.append(_start_odoo(odoo))
+        else:  # one server process installs and serves; the connection is then made over JSON-RPC
+            devenv.say(f"creating database {DATABASE} (the server installs logikal_connector, then serves) ...")
+            children.append(_start_odoo([*odoo, "-i", "logikal_connector"]))
+            _configure_over_rpc()
+        _announce()
+        _wake_cron_until_first_run(children[-1])
         _wait(children)
     except KeyboardInterrupt:
         pass
@@ -95,6 +111,62 @@ def _start_simulator():
     return proc
 
 
+DEMO_ADDONS = os.path.join(devenv.ROOT, ".run", "demo-addons")
+
+
+def _demo_addons_path(source, fresh):
+    """Odoo's addons without the auto-install ones logikal_connector does not depend on (symlinks in
+    .run/demo-addons/), so a new demo database installs 8 modules instead of 25; every other module stays
+    (base's data refers to the categories of all of them). A database made before with the full addons
+    path keeps it."""
+    if not fresh and not os.path.isdir(DEMO_ADDONS):
+        return devenv.odoo_addons_path(source)
+    odoo_addons = os.path.join(source, "addons")
+    needed = _dependencies(odoo_addons, "logikal_connector")
+    shutil.rmtree(DEMO_ADDONS, ignore_errors=True)
+    os.makedirs(DEMO_ADDONS)
+    for name in sorted(os.listdir(odoo_addons)):
+        manifest = os.path.join(odoo_addons, name, "__manifest__.py")
+        if os.path.isfile(manifest) and (name in needed or not _manifest(manifest).get("auto_install")):
+            os.symlink(os.path.join(odoo_addons, name), os.path.join(DEMO_ADDONS, name))
+    return f"{DEMO_ADDONS},{devenv.ROOT}"
+
+
+def _manifest(path):
+    with open(path) as handle:
+        return ast.literal_eval(handle.read())
+
+
+_ADDON_IMPORT = re.compile(r"(?:from|import)\s+odoo\.addons\.(\w+)")
+
+
+def _dependencies(odoo_addons, addon):
+    """Every module `addon` needs, directly or not: its manifests' depends, and the modules their Python
+    imports as odoo.addons.X (html_editor imports iap without depending on it)."""
+    seen, todo = set(), [addon]
+    while todo:
+        name = todo.pop()
+        for folder in (devenv.ROOT, odoo_addons):
+            manifest = os.path.join(folder, name, "__manifest__.py")
+            if os.path.isfile(manifest):
+                needs = set(_manifest(manifest).get("depends", [])) | _imported_addons(os.path.join(folder, name))
+                todo += sorted(needs - seen - {name})
+                seen |= needs
+                break
+    return seen - {addon}
+
+
+def _imported_addons(folder):
+    found = set()
+    for path, dirs, files in os.walk(folder):
+        dirs[:] = [d for d in dirs if d not in ("tests", "static")]
+        for name in files:
+            if name.endswith(".py"):
+                with open(os.path.join(path, name), encoding="utf-8", errors="replace") as handle:
+                    found.update(_ADDON_IMPORT.findall(handle.read()))
+    return found
+
+
 def _database_exists():
     if devenv.external_db_args():
         return False
@@ -118,12 +190,47 @@ def _configure(odoo):
         raise SystemExit("configuring the demo connection failed (log above)")
 
 
+def _rpc(service, method, *args):
+    """One JSON-RPC call to the demo server; waits while the server still installs the module."""
+    payload = {"jsonrpc": "2.0", "method": "call", "params": {"service": service, "method": method, "args": args}}
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{ODOO_PORT}/jsonrpc",
+        data=json.dumps(payload).encode(),
+        headers={"Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=600) as response:
+        answer = json.load(response)
+    if "error" in answer:
+        message = answer["error"].get("data", {}).get("message") or answer["error"].get("message")
+        raise SystemExit(f"configuring the demo connection failed: {message} (see .run/demo-odoo.log)")
+    return answer["result"]
+
+
+def _configure_over_rpc():
+    """What CONFIGURE does, for a new database (admin / admin is Odoo's default there)."""
+    uid = _rpc("common", "login", DATABASE, "admin", "admin")
+    if not uid:
+        raise SystemExit("installing logikal_connector failed: cannot log in as admin (see .run/demo-odoo.log)")
+
+    def call(model, method, *args, **kwargs):
+        return _rpc("object", "execute_kw", DATABASE, uid, "admin", model, method, list(args), kwargs)
+
+    values = {
+        "name": "LogiKal simulator",
+        "url": f"http://127.0.0.1:{SIM_PORT}/api/v3",
+        "username": SIM_USER,
+        "password_input": SIM_PASSWORD,
+    }
+    backend = call("logikal.backend", "create", [values])[0]
+    call("logikal.backend", "action_force_sync", [backend])
+
+
 def _start_odoo(odoo):
     cmd = [
         *odoo,
         "--http-interface=127.0.0.1",
         f"--http-port={ODOO_PORT}",
-        "--max-cron-threads=1",
+        "--max-cron-threads=2",  # the first sync need not wait behind Odoo's own jobs due at install
         f"--db-filter=^{DATABASE}$",
         "--log-level=info",
         f"--logfile={os.path.join(devenv.ROOT, '.run', 'demo-odoo.log')}",
@@ -131,11 +238,28 @@ def _start_odoo(odoo):
     proc = subprocess.Popen(cmd)
     if not devenv.wait_for_port(ODOO_PORT, timeout=90):
         raise SystemExit("Odoo did not start (see .run/demo-odoo.log)")
+    return proc
+
+
+def _announce():
     devenv.say("")
     devenv.say(f"  Odoo 18 with logikal_connector: http://127.0.0.1:{ODOO_PORT}/odoo/logikal  (login admin / admin)")
-    devenv.say("  The first sync runs in the background; projects appear within a minute. Ctrl-C stops everything.")
+    devenv.say("  The first sync runs in the background; projects appear in seconds. Ctrl-C stops everything.")
     devenv.say("")
-    return proc
+
+
+def _wake_cron_until_first_run(odoo, timeout=90.0):
+    """NOTIFY cron_trigger each second while a sync request waits: the cron thread LISTENs only once the
+    registry is loaded (after the HTTP port answers) and otherwise first polls a minute later."""
+    if devenv.external_db_args():
+        return
+    waiting = "SELECT 1 FROM logikal_sync_request WHERE state = 'queued' LIMIT 1"
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and odoo.poll() is None:
+        if devenv.psql(waiting, dbname=DATABASE).stdout.strip() != "1":
+            return
+        devenv.psql(f"NOTIFY cron_trigger, '{DATABASE}'")  # cron threads LISTEN in the `postgres` database
+        time.sleep(1)
 
 
 def _wait(children):

@@ -14,6 +14,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import devenv
+import odoo_setup
 
 TEST_START = re.compile(r"odoo\.addons\.logikal_connector\w*\.tests\.(\w+): Starting (\w+)\.(\w+)")
 TEST_RESULT = re.compile(r"odoo\.tests\.result: (\d+) failed, (\d+) error\(s\) of (\d+) tests")
@@ -65,11 +66,21 @@ def ensure_chromium():
 
 
 def run_odoo_suite(test_tags):
-    python, source, reason = devenv.find_odoo()
-    if not source:
-        return True, f"odoo SKIPPED (Odoo 18 not found: {reason}; set ODOO_PYTHON or install it under /opt/odoo18)"
+    """The Odoo suite; stops the private PostgreSQL cluster afterwards when this run started it."""
+    found = odoo_setup.ensure_odoo()
+    if not found:
+        return True, "odoo SKIPPED (Odoo 18 not found and not set up: see the line above; README: Odoo 18)"
     ensure_chromium()
-    db_args, _started = devenv.ensure_postgres()
+    db_args, pg_started = devenv.ensure_postgres()
+    try:
+        return _run_odoo_suite(test_tags, *found, db_args)
+    finally:
+        if pg_started:
+            devenv.stop_private_cluster()
+            devenv.say("stopped the PostgreSQL cluster this run started")
+
+
+def _run_odoo_suite(test_tags, python, source, db_args):
     database = f"logikal_test_{os.getpid()}_{int(time.time())}"
     data_dir = os.path.join(devenv.ROOT, ".run", "testdata")
     os.makedirs(data_dir, exist_ok=True)

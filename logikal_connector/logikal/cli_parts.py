@@ -40,9 +40,9 @@ def main(argv):
     except OSError as exc:
         return _fail(f"cannot read {exc.filename or 'input'}: {exc.strerror or exc}")
     if args.json:
-        print(json.dumps(parts.as_dict(), ensure_ascii=False, indent=2))
+        sys.stdout.write(json.dumps(parts.as_dict(), ensure_ascii=False, indent=2) + "\n")
     else:
-        print(_summary(parts))
+        sys.stdout.write(_summary(parts) + "\n")
     return 0
 
 
@@ -56,7 +56,7 @@ def _read(path, max_bytes):
 
 
 def _fail(message):
-    print("logikal parts: " + " ".join(message.split()), file=sys.stderr)
+    sys.stderr.write("logikal parts: " + " ".join(message.split()) + "\n")
     return EXIT_INVALID
 
 

@@ -80,7 +80,7 @@ def main(argv):
             detail = scrub(str(exc), [args.password])
             return _fail(f"internal error: {type(exc).__name__}: {detail}", EXIT_SERVER)
     report.pop("_tree", None)
-    print(json.dumps(report, indent=2) if args.json else _text_report(report))
+    sys.stdout.write((json.dumps(report, indent=2) if args.json else _text_report(report)) + "\n")
     return EXIT_OK
 
 
@@ -96,7 +96,7 @@ def _client(args, http):
 
 
 def _fail(message, status):
-    print(f"{PROG}: {message}", file=sys.stderr)
+    sys.stderr.write(f"{PROG}: {message}\n")
     return status
 
 

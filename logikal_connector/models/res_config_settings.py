@@ -26,8 +26,9 @@ class ResConfigSettings(models.TransientModel):
         return values
 
     def set_values(self):
-        super().set_values()
+        result = super().set_values()
         if self.env.user.has_group("logikal_connector.group_logikal_manager"):
             self.env["ir.config_parameter"].sudo().set_param(
                 MASTER_SWITCH, "True" if self.logikal_background_sync_enabled else "False"
             )
+        return result

@@ -1,7 +1,8 @@
 """Shared set-up for the Odoo tests: a real simulator over loopback HTTP and a backend pointing at it.
 
-The simulator lives beside the addon in the repository (`logikal_sim/`, not shipped). When the addon runs
-outside its repository the tests that need it are skipped with that reason.
+The simulator is the `logikal_sim` package (not shipped with the addon). Tested the OCA way it is installed
+from the repository's test-requirements.txt and imported by name; in a checkout it is also found beside
+the addon (`logikal_sim/` in the repository root). Without it the tests that need it are skipped, saying why.
 """
 
 import os
@@ -14,14 +15,22 @@ from odoo.tests import TransactionCase
 from ..services import work
 from ..services.runner import SyncRunner
 
-_REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-if os.path.isdir(os.path.join(_REPO, "logikal_sim")) and _REPO not in sys.path:
-    sys.path.append(_REPO)
 
-try:
-    from logikal_sim import Simulator, generate_dataset
-except ImportError:  # pragma: no cover - only outside the repository
-    Simulator = generate_dataset = None
+def _import_simulator():
+    """`logikal_sim` by name (installed by test-requirements.txt), else from the checkout beside the addon."""
+    try:
+        import logikal_sim
+    except ImportError:
+        repo = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+        if not os.path.isfile(os.path.join(repo, "logikal_sim", "__init__.py")):
+            return None
+        sys.path.append(repo)
+        import logikal_sim
+    return logikal_sim
+
+
+_SIM = _import_simulator()
+Simulator, generate_dataset = (_SIM.Simulator, _SIM.generate_dataset) if _SIM else (None, None)
 
 USERNAME, PASSWORD = "odoo-sync", "s3cret-Pa55word!"
 
@@ -40,7 +49,7 @@ class LogikalSimulatorCase(TransactionCase):
     def setUpClass(cls):
         super().setUpClass()
         if Simulator is None:
-            raise unittest.SkipTest("the LogiKal simulator (logikal_sim/) is not beside the addon")
+            raise unittest.SkipTest("the LogiKal simulator is missing: pip install -r test-requirements.txt")
         cls.backend = cls.env["logikal.backend"].create(
             {
                 "name": "Simulator",
