@@ -1,6 +1,13 @@
 from odoo import _, api, fields, models
+from odoo.exceptions import UserError
 
-REQUEST_STATES = [("queued", "Queued"), ("running", "Running"), ("done", "Done"), ("failed", "Failed")]
+REQUEST_STATES = [
+    ("queued", "Queued"),
+    ("running", "Running"),
+    ("done", "Done"),
+    ("partial", "Partial"),
+    ("failed", "Failed"),
+]
 SCOPES = [
     ("backend", "Everything"),
     ("directory", "Directory"),
@@ -41,8 +48,19 @@ class LogikalSyncRequest(models.Model):
 
     @api.model
     def _request(self, scope, values):
-        """Queue a sync of `scope`, or return the request already waiting for it, and wake the scheduler."""
+        """Queue a sync of `scope`, or return the request already waiting for it, and wake the scheduler.
+
+        Refused (UserError) for an archived connection: no worker serves it.
+        """
         probe = self.new(dict(values, scope=scope))
+        backend = probe.backend_id.sudo()
+        if not backend.active:
+            raise UserError(
+                _(
+                    "Connection %(name)s is archived: it is not synced. Restore it to sync again.",
+                    name=backend.name,
+                )
+            )
         pending = self.sudo().search([("key", "=", probe.key), ("state", "in", ("queued", "running"))], limit=1)
         request = pending.filtered(lambda r: r.state == "queued") or self.sudo().create(dict(values, scope=scope))
         target = request._target().sudo()
@@ -72,15 +90,20 @@ class LogikalSyncRequest(models.Model):
 
     def _announce(self):
         """Tell each requester how their Force Sync ended."""
+        titles = {
+            "done": _("LogiKal sync done"),
+            "partial": _("LogiKal sync partial"),
+            "failed": _("LogiKal sync failed"),
+        }
+        kinds = {"done": "success", "partial": "warning", "failed": "danger"}
         for request in self.filtered("requested_by_id"):
-            success = request.state == "done"
             request.env["bus.bus"]._sendone(
                 request.requested_by_id.partner_id,
                 "simple_notification",
                 {
-                    "type": "success" if success else "danger",
-                    "title": _("LogiKal sync done") if success else _("LogiKal sync failed"),
+                    "type": kinds.get(request.state, "danger"),
+                    "title": titles.get(request.state, titles["failed"]),
                     "message": request.message or "",
-                    "sticky": not success,
+                    "sticky": request.state != "done",
                 },
             )

@@ -4,3 +4,4 @@ from . import test_input_validation
 from . import test_reliability
 from . import test_tours
 from . import test_scheduler
+from . import test_sync_truth
