@@ -79,20 +79,24 @@ class Scheduler:
     def tick(self):
         """One cron call. Returns (done, remaining) as reported to ir.cron."""
         try:
-            retention.purge(self.env)
-            sync_state.refuse_requests_of_archived_connections(self.env)
             self.abort_dead_runs()
             if self.scheduled:
                 self.plan_passes()
             for backend in self.env["logikal.backend"].search([]):
                 if self.time_left():
                     self._serve(backend)
+            self.housekeeping()
         finally:
             self.locks.release_all()
             self._commit()
         remaining = self.remaining()
         self._notify(remaining)
         return self.done, remaining
+
+    def housekeeping(self):
+        """After the work of the call (outside its budget): refuse requests of archived connections, purge."""
+        sync_state.refuse_requests_of_archived_connections(self.env)
+        retention.purge(self.env)
 
     def _serve(self, backend):
         slot = self.locks.acquire_slot(backend)
