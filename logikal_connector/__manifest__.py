@@ -8,7 +8,7 @@
     "license": "LGPL-3",
     "development_status": "Beta",
     "application": True,
-    "depends": ["base", "mail"],
+    "depends": ["base", "bus", "mail"],
     "external_dependencies": {"python": ["requests"]},
     "data": [
         "security/logikal_connector_groups.xml",
@@ -29,6 +29,9 @@
         "views/logikal_connector_menus.xml",
     ],
     "assets": {
+        "web.assets_backend": [
+            "logikal_connector/static/src/**/*",
+        ],
         "web.assets_tests": [
             "logikal_connector/static/tests/tours/*.js",
         ],

@@ -1,10 +1,15 @@
 """Screenshots of the running demo (`make run`) for the README, taken with headless Chromium.
 
     python3 scripts/screenshots.py [--url http://127.0.0.1:8069] [--db logikal_demo] [--out docs/screenshots]
+                                   [--only sync-progress.png]
 
 Logs in over JSON-RPC (admin/admin by default), hands the session cookie to Chromium through the DevTools
 protocol, opens each page, waits until its content is drawn and saves a PNG. Standard library only: the
 DevTools websocket is spoken by the small client below.
+
+`sync-progress.png` is a Force Sync seen live: the script slows the demo simulator's phase listings down
+(its control API, cleared afterwards), presses Force Sync on the directory with the most projects and
+waits for the progress notification to count the second project.
 """
 
 import argparse
@@ -75,6 +80,19 @@ class Odoo:
                 "kwargs": kw,
             },
         )
+
+    def showcase_directory(self):
+        """The directory with the most projects (and the simulator's control URL of its connection)."""
+        directories = self.search_read("logikal.directory", [], ["id", "backend_id"])
+        counts = {
+            d["id"]: len(self.search_read("logikal.project", [("directory_id", "child_of", d["id"])], ["id"]))
+            for d in directories
+        }
+        if not counts:
+            raise SystemExit("the demo has no synced project yet: wait for the first sync (make run) and retry")
+        best = max(directories, key=lambda d: (counts[d["id"]], -d["id"]))
+        url = self.search_read("logikal.backend", [("id", "=", best["backend_id"][0])], ["url"])[0]["url"]
+        return best["id"], url.rsplit("/api/", 1)[0]
 
     def showcase_project(self):
         """The project with the most elevations: the form shows phases and thumbnails."""
@@ -148,6 +166,15 @@ class Chromium:
                 return
             time.sleep(0.25)
         raise SystemExit(f"timed out waiting for {selector}")
+
+    def wait_for_text(self, selector, text, timeout=30):
+        deadline = time.monotonic() + timeout
+        probe = f"(document.querySelector({json.dumps(selector)})?.textContent || '').includes({json.dumps(text)})"
+        while time.monotonic() < deadline:
+            if self.evaluate(probe):
+                return
+            time.sleep(0.25)
+        raise SystemExit(f"timed out waiting for {text!r} in {selector}")
 
     def screenshot(self, path):
         data = self.send("Page.captureScreenshot", format="png")["data"]
@@ -228,12 +255,46 @@ def _free_port():
 
 
 # ---------------------------------------------------------------------- main
-def take(odoo, browser, out_dir):
+PROGRESS_SHOT = "sync-progress.png"
+PHASES_HANG_SECONDS = 3
+
+
+def _sim_faults(sim_root, faults):
+    body = json.dumps(faults).encode()
+    request = urllib.request.Request(sim_root + "/_sim/faults", body, {"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=10):
+        pass
+
+
+def take_progress(odoo, browser, out_dir):
+    """A Force Sync of the biggest directory, shot once the progress notification counts projects."""
+    directory_id, sim_root = odoo.showcase_directory()
+    browser.send("Page.navigate", url=f"{odoo.url}/odoo/logikal-directories/{directory_id}")
+    time.sleep(0.5)
+    browser.wait_for(".o_form_view .o_form_statusbar")
+    _sim_faults(sim_root, {"hang": {"GET /phases": PHASES_HANG_SECONDS}})
+    try:
+        browser.evaluate("document.querySelector('.o_form_statusbar button[name=action_force_sync]').click()")
+        browser.wait_for(".o_logikal_sync_running .o_notification_content", timeout=120)
+        # the second count is an update in place (the first message fades in)
+        browser.wait_for_text(".o_logikal_sync_running .o_notification_content", "2 of", timeout=120)
+        time.sleep(0.3)
+        target = os.path.join(out_dir, PROGRESS_SHOT)
+        browser.screenshot(target)
+        print(f"saved {os.path.relpath(target, ROOT)}")
+        browser.wait_for(".o_logikal_sync_result", timeout=180)  # leave the demo as it was: the sync ends
+    finally:
+        _sim_faults(sim_root, {})
+
+
+def take(odoo, browser, out_dir, only=None):
     host = urllib.parse.urlsplit(odoo.url).hostname
     browser.send("Network.enable")
     browser.send("Network.setCookie", name="session_id", value=odoo.session_id, domain=host, path="/")
     browser.send("Page.enable")
     for name, path, ready, prepare in pages(odoo.showcase_project()):
+        if only and name != only:
+            continue
         browser.send("Page.navigate", url=odoo.url + path)
         time.sleep(0.5)
         browser.wait_for(ready)
@@ -243,6 +304,8 @@ def take(odoo, browser, out_dir):
         target = os.path.join(out_dir, name)
         browser.screenshot(target)
         print(f"saved {os.path.relpath(target, ROOT)}")
+    if not only or only == PROGRESS_SHOT:
+        take_progress(odoo, browser, out_dir)
 
 
 def main():
@@ -253,13 +316,14 @@ def main():
     parser.add_argument("--password", default=os.environ.get("LOGIKAL_DEMO_PASSWORD", "admin"))
     parser.add_argument("--out", default=os.path.join(ROOT, "docs", "screenshots"))
     parser.add_argument("--size", default="1440x900", help="window size, WIDTHxHEIGHT")
+    parser.add_argument("--only", help="take this one screenshot (a file name, e.g. sync-progress.png)")
     args = parser.parse_args()
     os.makedirs(args.out, exist_ok=True)
     odoo = Odoo(args.url, args.db, args.login, args.password)
     width, height = (int(v) for v in args.size.lower().split("x"))
     browser = Chromium(width, height)
     try:
-        take(odoo, browser, args.out)
+        take(odoo, browser, args.out, only=args.only)
     finally:
         browser.close()
     return 0

@@ -29,7 +29,7 @@ class LogikalBackend(models.Model):
 
     _name = "logikal.backend"
     _description = "LogiKal Connection"
-    _inherit = ["mail.thread"]
+    _inherit = ["mail.thread", "mail.activity.mixin"]
     _order = "sequence, id"
 
     name = fields.Char(required=True, tracking=True)
@@ -61,6 +61,18 @@ class LogikalBackend(models.Model):
     )
     retry_delay_minutes = fields.Integer("Retry delay (min)", default=15, help="Wait before retrying a failed item.")
     max_attempts = fields.Integer("Attempts before parking", default=5)
+    responsible_user_id = fields.Many2one(
+        "res.users",
+        "Responsible",
+        default=lambda self: self.env.user,
+        domain=lambda self: [("groups_id", "in", self.env.ref("logikal_connector.group_logikal_manager").ids)],
+        help="Gets an activity when the scheduled sync of this connection keeps failing.",
+    )
+    sync_failure_streak = fields.Integer(
+        "Failed passes in a row",
+        readonly=True,
+        help="Scheduled passes that failed or ended partial since the last clean one.",
+    )
     last_test_date = fields.Datetime(readonly=True)
     last_test_result = fields.Char(readonly=True)
     last_sync_error = fields.Char(

@@ -1,6 +1,8 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
+from ..services import progress
+
 REQUEST_STATES = [
     ("queued", "Queued"),
     ("running", "Running"),
@@ -89,21 +91,5 @@ class LogikalSyncRequest(models.Model):
         }
 
     def _announce(self):
-        """Tell each requester how their Force Sync ended."""
-        titles = {
-            "done": _("LogiKal sync done"),
-            "partial": _("LogiKal sync partial"),
-            "failed": _("LogiKal sync failed"),
-        }
-        kinds = {"done": "success", "partial": "warning", "failed": "danger"}
-        for request in self.filtered("requested_by_id"):
-            request.env["bus.bus"]._sendone(
-                request.requested_by_id.partner_id,
-                "simple_notification",
-                {
-                    "type": kinds.get(request.state, "danger"),
-                    "title": titles.get(request.state, titles["failed"]),
-                    "message": request.message or "",
-                    "sticky": request.state != "done",
-                },
-            )
+        """Tell each requester how their Force Sync ended (the result closes their progress notification)."""
+        progress.announce_requests(self)

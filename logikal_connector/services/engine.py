@@ -18,6 +18,7 @@ from ..logikal import (
     LogikalNotFound,
 )
 from ..logikal.prefetch import Prefetcher
+from .progress import NoProgress
 from .store import version_key
 
 _logger = logging.getLogger(__name__)
@@ -34,7 +35,7 @@ class BudgetExhausted(Exception):
 
 
 class SyncEngine:
-    def __init__(self, env, backend, session, store, *, deadline=None, commit=None, heartbeat=None):
+    def __init__(self, env, backend, session, store, *, deadline=None, commit=None, heartbeat=None, progress=None):
         self.env = env
         self.backend = backend
         self.session = session
@@ -42,6 +43,7 @@ class SyncEngine:
         self.deadline = deadline
         self._commit = commit or (lambda: None)
         self._heartbeat = heartbeat or (lambda: None)
+        self.progress = progress or NoProgress()  # live progress on the bus (services/progress.py)
         self.thumbnails = 0
         self.parts_lists = 0
         self.retry_now = False  # a Force Sync: failed and parked items are retried whatever their backoff
@@ -55,6 +57,7 @@ class SyncEngine:
         if self._last_beat is None or now - self._last_beat >= HEARTBEAT_SECONDS:
             self._heartbeat()
             self._last_beat = now
+        self.progress.checkpoint()
         self._commit()
         if self._out_of_time():
             raise BudgetExhausted()
@@ -110,6 +113,7 @@ class SyncEngine:
     # ------------------------------------------------------------------ projects
     def sync_project(self, project, *, elevations=True, parts=True, force=False):
         """Phases, elevations, thumbnails and parts lists of one project. Returns True when complete."""
+        self.progress.project_started(project)
         path = project.directory_id.path
         if not path:
             self.store.record_failure(project, "project", "the project has no directory")

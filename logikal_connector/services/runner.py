@@ -15,6 +15,7 @@ from psycopg2.errors import TransactionRollbackError
 from ..logikal import CallStats, LogikalAuthError, LogikalBudgetSpent, LogikalError
 from .counts import RunCounts
 from .engine import BudgetExhausted, SyncEngine
+from .progress import RunProgress
 from .store import RecordStore
 
 _logger = logging.getLogger(__name__)
@@ -72,6 +73,7 @@ class SyncRunner:
         (helper runs): then it ends with what it did.
         """
         counts, stats = RunCounts(), CallStats()
+        progress = RunProgress(self.env, run, counts)
         started = time.monotonic()
         engine = None
         try:
@@ -85,6 +87,7 @@ class SyncRunner:
                     deadline=self.deadline,
                     commit=self._commit,
                     heartbeat=lambda: self._beat(run),
+                    progress=progress,
                 )
                 engine.retry_now = run.trigger == "force"  # Force Sync means now, whatever the backoff
                 engine.parts_lists_first = _parts_lists_first(self.env)
@@ -112,7 +115,7 @@ class SyncRunner:
             _logger.exception("LogiKal sync run %s crashed", run.id)
             self._rollback()
             state, message = "failed", f"internal error: {error.__class__.__name__}: {error}"
-        self._finish(run, state, message, counts, stats, engine, time.monotonic() - started)
+        self._finish(run, state, message, counts, stats, engine, time.monotonic() - started, progress)
         return RunOutcome(run, state, message)
 
     def _auth_message(self, error, engine):
@@ -130,7 +133,7 @@ class SyncRunner:
         run.write({"heartbeat": fields.Datetime.now()})
         self._on_checkpoint()
 
-    def _finish(self, run, state, message, counts, stats, engine, seconds):
+    def _finish(self, run, state, message, counts, stats, engine, seconds, progress):
         errors = counts.errors[:50] + ([message] if message and state != "running" else [])
         vals = _add_counts(run, counts.as_vals())
         vals.update(
@@ -153,6 +156,7 @@ class SyncRunner:
         if state == "partial":
             vals["error_summary"] = "\n".join(filter(None, [_partial_line(self.env, counts), vals["error_summary"]]))
         run.write(vals)
+        progress.finish(state, message)  # final figures; a scheduled pass's result and alerts
         self._commit()
 
     def _note_on_connection(self, state, message):

@@ -8,6 +8,7 @@ ALL_TYPES = ("directory", "project", "phase", "elevation", "parts_list")
 
 def sync_projects(engine, run, projects, *, elevations=True, parts=True):
     """Sync each live project this run has not completed yet (a resumed run skips finished ones)."""
+    engine.progress.expect(len(projects.filtered(lambda p: p.active and not p.directory_id.is_excluded)))
     for project in projects - run.project_ids:
         if project.directory_id.is_excluded or not project.active:
             continue

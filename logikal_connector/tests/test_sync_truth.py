@@ -45,14 +45,14 @@ class TruthCase(LogikalSimulatorCase):
         return self.env["logikal.sync.request"].search(domain, order="id desc", limit=1)
 
     def notifications(self, user):
-        """(type, title, message) of the simple notifications sent to `user` (written at commit)."""
+        """(state, title, message) of the sync results sent to `user` (bus rows are written at commit)."""
         sent = self.env.cr.precommit.data.get("bus.bus.values", [])
         channel = f'"res.partner",{user.partner_id.id}]'
         found = [json.loads(v["message"]) for v in sent if v["channel"].endswith(channel)]
         return [
-            (n["payload"]["type"], n["payload"]["title"], n["payload"]["message"])
+            (n["payload"]["state"], n["payload"]["title"], n["payload"]["message"])
             for n in found
-            if n["type"] == "simple_notification"
+            if n["type"] == "logikal_sync_progress" and n["payload"]["final"]
         ]
 
     def break_parts_list(self, data):
@@ -122,8 +122,8 @@ class TestDoneMeansDone(TruthCase):
         self.assertIn("Partial: 1 items failed.", request.message)
         self.assertIn("Errors", request.message)
         self.assertEqual(project.error_count, 1)
-        [(kind, title, message)] = self.notifications(self.env.user)
-        self.assertEqual((kind, title), ("warning", "LogiKal sync partial"))
+        [(state, title, message)] = self.notifications(self.env.user)
+        self.assertEqual((state, title), ("partial", "LogiKal sync partial: 1 failed"))
         self.assertEqual(message, request.message)
 
     def test_skipped_retries_make_a_scheduled_run_partial(self):

@@ -34,6 +34,6 @@ class TestElevationForceSyncTour(LogikalTourCase):
         )
         self.assertTrue(broken.last_sync_date)
         self.assertEqual(self.sim.counters()["parts_downloads"], 1)
-        self.assertEqual(self._notifications(user), [("success", "LogiKal sync done")])
+        self.assertEqual(self._notifications(user), [("done", "LogiKal sync done")])
 
         self.start_tour("/odoo", "logikal_user_elevation_synced", login=user.login)

@@ -79,11 +79,12 @@ class LogikalTourCase(HttpCase):
         return project
 
     def _notifications(self, user):
-        """(type, title) of the simple notifications sent to `user` (flushed as a commit would)."""
+        """(state, title) of the sync results sent to `user` (flushed as a commit would)."""
         self.env.cr.precommit.run()
         messages = self.env["bus.bus"].sudo().search([("channel", "like", f'"res.partner",{user.partner_id.id}]')])
         found = [json.loads(m.message) for m in messages]
-        return [(n["payload"]["type"], n["payload"]["title"]) for n in found if n["type"] == "simple_notification"]
+        results = [n["payload"] for n in found if n["type"] == "logikal_sync_progress" and n["payload"]["final"]]
+        return [(payload["state"], payload["title"]) for payload in results]
 
 
 @tagged("post_install", "-at_install")
@@ -142,7 +143,7 @@ class TestLogikalTours(LogikalTourCase):
             (request.run_id.trigger, request.run_id.state, request.run_id.requested_by_id), ("force", "done", user)
         )
         self.assertEqual(self.sim.counters()["logins"], 1)
-        self.assertEqual(self._notifications(user), [("success", "LogiKal sync done")])
+        self.assertEqual(self._notifications(user), [("done", "LogiKal sync done")])
 
         self.start_tour("/odoo", "logikal_user_force_sync_done", login=user.login)
 
