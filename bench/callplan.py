@@ -1,7 +1,8 @@
 """The lower bound of a sync: the one-session minimal call plan of a tree, priced with the simulator's profile.
 
 Plan (logikal-api.md §1.10): login, root listing, then per directory a select, a child listing and a project
-listing; per project a select and a phase listing; per phase a select and an elevation listing; per
+listing; per project a select, a phase listing and the price reads made while it is selected (estimation,
+price base, address types, the customer address); per phase a select and an elevation listing; per
 elevation a thumbnail by id, a select and a parts list; logout. Latencies come from
 `logikal_sim.server.LATENCY_PROFILE` (the §1.9 figures), never hard-coded here.
 """
@@ -27,6 +28,10 @@ def plan_calls(expected):
             "GET /projects": len(directories),
             "POST /projects/select": len(live),
             "GET /phases": len(live),
+            "GET /projects/selected/estimation": len(live),
+            "GET /projects/selected/estimation-data": len(live),
+            "GET /projects/selected/addresses": len(live),
+            "GET /projects/selected/addresses/{addressType}": len(live),
             "POST /phases/select": len(phases),
             "GET /elevations": len(phases),
             "GET /elevations/{id}/thumbnail": len(elevations),
@@ -46,3 +51,48 @@ def minimal_plan(expected):
         "nominal_seconds": round(seconds, 6),
         "by_endpoint": dict(sorted(calls.items())),
     }
+
+
+def listing_calls(expected):
+    """Calls by endpoint of a pass that only lists the tree: login, root listing, per directory a select, a
+    child listing and a project listing, logout (logikal-api.md §1.10)."""
+    directories = len(expected["directories"])
+    return Counter(
+        {
+            "POST /auth": 1,
+            "DELETE /auth": 1,
+            "GET /directories": 1 + directories,
+            "POST /directories/select": directories,
+            "GET /projects": directories,
+        }
+    )
+
+
+def descent_calls(expected, project_ids, *, escape=True):
+    """Calls to read the given projects' phases and elevation listings (no downloads): per project a select
+    (after the escape an observed server needs to leave the previous project: none before the first) and a
+    phase listing, per phase a select and an elevation listing."""
+    wanted = set(project_ids)
+    phases = [p for p in expected["phases"] if p["project"] in wanted]
+    calls = Counter(
+        {
+            "POST /projects/select": len(wanted),
+            "GET /phases": len(wanted),
+            "POST /phases/select": len(phases),
+            "GET /elevations": len(phases),
+        }
+    )
+    if escape and len(wanted) > 1:
+        calls["GET /directories"] += len(wanted) - 1
+    return calls
+
+
+def priced(calls):
+    """Seconds of these calls at latency x1 (the simulator's §1.9 profile)."""
+    return round(sum(LATENCY_PROFILE.get(e, DEFAULT_LATENCY) * n for e, n in calls.items()), 6)
+
+
+def unchanged_pass_plan(expected, rotation_projects, *, escape=True):
+    """The minimal unchanged scheduled pass: the listings plus a full read of the rotation's projects."""
+    calls = listing_calls(expected) + descent_calls(expected, rotation_projects, escape=escape)
+    return {"calls": sum(calls.values()), "nominal_seconds": priced(calls), "by_endpoint": dict(sorted(calls.items()))}

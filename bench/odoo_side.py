@@ -330,8 +330,9 @@ def synced_version(env, backend, guid, spec):
     return record.version_id == listed["versionId"] and record.parts_list_version == listed["versionId"]
 
 
-def steady_tick(env, spec, backend, *, due):
-    """One scheduled tick with the master switch on: every interval fresh except the types in `due`."""
+def steady_tick(env, spec, backend, *, due, until_done=False):
+    """One scheduled tick with the master switch on: every interval fresh except the types in `due`
+    (`until_done`: cron calls until the pass is finished, as ir.cron calls again on remaining work)."""
     env["ir.config_parameter"].set_param(MASTER_SWITCH, "True")
     configs = env["logikal.sync.config"].search([])
     now = odoo.fields.Datetime.now()
@@ -347,12 +348,140 @@ def steady_tick(env, spec, backend, *, due):
     sim_reset(spec)
     CLOCK.reset()
     started = time.perf_counter()
-    env["logikal.sync.config"]._cron_smart_sync()
-    env.cr.commit()
+    ticks = 0
+    for ticks in range(1, (MAX_TICKS if until_done else 1) + 1):  # noqa: B007 - the count is reported
+        _done, remaining = env["logikal.sync.config"]._cron_smart_sync()
+        env.cr.commit()
+        if not remaining:
+            break
     wall = time.perf_counter() - started
     env.invalidate_all()
     runs = Run.search([("id", "not in", list(before))])
-    return figures(env, spec, wall, runs, due=list(due))
+    descended = [p.logikal_id for run in runs for p in run.project_ids]
+    return figures(env, spec, wall, runs, due=list(due), descended=descended, ticks=ticks)
+
+
+# ---------------------------------------------------------------------- S6: steady-state freshness at scale
+DESCENT_DUE = ("phase", "elevation", "parts_list")  # the 15-minute pass
+
+
+def scheduled_sync(env, spec):
+    """Scheduled passes (master switch on, every type due) until the first pass is done: the initial sync."""
+    env["ir.config_parameter"].set_param(MASTER_SWITCH, "True")
+    for _tick in range(MAX_TICKS):
+        _done, remaining = env["logikal.sync.config"]._cron_smart_sync()
+        env.cr.commit()
+        if not remaining:
+            return
+    raise RuntimeError("the initial scheduled sync did not finish")
+
+
+def scenario_freshness(env, spec):
+    """S6 passes: initial sync, an unchanged 15-minute pass, then one with 1 % of the elevations changed."""
+    backend = fresh_backend(env, spec, background=True)
+    started = time.perf_counter()
+    scheduled_sync(env, spec)
+    initial_seconds = time.perf_counter() - started
+    unchanged = steady_tick(env, spec, backend, due=DESCENT_DUE, until_done=True)
+    mutated = mutate_elevations(spec, spec.get("changed_fraction", 0.01))
+    changed = steady_tick(env, spec, backend, due=DESCENT_DUE, until_done=True)
+    env.invalidate_all()
+    expected = {e["id"]: e for e in sim_call(spec, "/_sim/expected")["elevations"]}
+    records = env["logikal.elevation"].search([("backend_id", "=", backend.id), ("logikal_id", "in", mutated)])
+    in_odoo = [r.logikal_id for r in records if r.version_id == expected[r.logikal_id]["versionId"]]
+    backend.invalidate_recordset()
+    return {
+        "initial_seconds": initial_seconds,
+        "data": data_check(env, backend),
+        "unchanged": unchanged,
+        "changed": changed,
+        "mutated": mutated,
+        "mutated_projects": sorted({expected[g]["project"] for g in mutated}),
+        "mutated_in_odoo": len(in_odoo),
+        "trust": {"state": backend.project_dates_state, "note": backend.project_dates_note or ""},
+        "verification_hours": backend.verification_hours,
+    }
+
+
+def mutate_elevations(spec, fraction):
+    """Edit every 1/fraction-th live elevation (deterministic spread over the tree); returns their ids."""
+    elevations = [e for e in sim_call(spec, "/_sim/expected")["elevations"] if not e["isInRecycleBin"]]
+    step = max(1, round(1 / fraction))
+    chosen = [e["id"] for e in elevations[step // 2 :: step]]
+    for guid in chosen:
+        sim_call(spec, "/_sim/mutate", {"op": "change_elevation", "elevation": guid})
+    return chosen
+
+
+def scenario_parallel(env, spec):
+    """S6 parallel: after an initial sync at zero latency, passes that read every project (trust: never) with
+    1, 2, 4 ... workers at the given latency; wall time, sessions open at once, projects read per pass."""
+    backend = fresh_backend(env, spec, background=True)
+    sim_call(spec, "/_sim/config", {"latency_scale": 0.0})
+    scheduled_sync(env, spec)
+    backend.write({"project_trust": "never"})
+    env.cr.commit()
+    sim_call(spec, "/_sim/config", {"latency_scale": spec["pass_latency_scale"]})
+    results = []
+    for sessions in spec["sessions"]:
+        backend.write({"parallel_sessions": sessions})
+        env.cr.commit()
+        results.append(parallel_pass(env, spec, backend, sessions))
+    return {"passes": results, "data": data_check(env, backend)}
+
+
+def parallel_pass(env, spec, backend, sessions):
+    """One 15-minute pass worked by `sessions` cron workers at once (threads with their own cursors)."""
+    configs = env["logikal.sync.config"].search([])
+    now = odoo.fields.Datetime.now()
+    for config_row in configs:
+        late = config_row.object_type in DESCENT_DUE
+        config_row.last_sync = now - timedelta(minutes=config_row.sync_interval_minutes + 1) if late else now
+    env.cr.commit()
+    time.sleep(1.1)
+    Run = env["logikal.sync.run"]
+    before = set(Run.search([]).ids)
+    sim_reset(spec)
+    registry = env.registry
+    errors = []
+
+    def worker():
+        try:
+            with registry.cursor() as cr:
+                worker_env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
+                for _call in range(MAX_TICKS):
+                    _done, remaining = worker_env["logikal.sync.config"]._cron_smart_sync()
+                    cr.commit()
+                    if not remaining:
+                        return
+        except Exception as error:  # reported with the figures
+            errors.append(repr(error))
+
+    started = time.perf_counter()
+    threads = [threading.Thread(target=worker) for _index in range(sessions)]
+    for thread in threads:
+        thread.start()
+        time.sleep(0.05)
+    for thread in threads:
+        thread.join()
+    wall = time.perf_counter() - started
+    env.cr.commit()  # a fresh snapshot: the workers' commits are visible and later writes do not conflict
+    env.invalidate_all()
+    runs = Run.search([("id", "not in", list(before))])
+    counters = sim_counters(spec)
+    projects = [p.logikal_id for run in runs for p in run.project_ids]
+    return {
+        "sessions": sessions,
+        "wall_seconds": wall,
+        "max_open_sessions": counters["max_open_sessions"],
+        "logins": counters["logins"],
+        "calls": sum(counters["calls"].values()),
+        "projects_read": len(projects),
+        "distinct_projects_read": len(set(projects)),
+        "runs": len(runs),
+        "run_states": sorted(set(runs.mapped("state"))),
+        "errors": errors,
+    }
 
 
 # ---------------------------------------------------------------------- the plain-SQL floor
@@ -462,6 +591,8 @@ SCENARIOS = {
     "force_project": scenario_force_project,
     "scale": scenario_scale,
     "scale_memory": lambda env, spec: scenario_scale(env, spec, steady=False),
+    "freshness": scenario_freshness,
+    "parallel": scenario_parallel,
 }
 
 

@@ -26,8 +26,11 @@ BENCH = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(BENCH)
 sys.path[:0] = [ROOT, BENCH, os.path.join(ROOT, "scripts")]
 
+sys.path.append(os.path.join(ROOT, "logikal_connector"))  # the pure `logikal` package (no Odoo import)
+
 import devenv  # noqa: E402
-from callplan import minimal_plan  # noqa: E402
+from callplan import LATENCY_PROFILE, minimal_plan, unchanged_pass_plan  # noqa: E402
+from logikal.planning import rotation_share  # noqa: E402
 
 from logikal_sim import generate_dataset  # noqa: E402
 
@@ -78,6 +81,8 @@ class Bench:
         self.python, source, reason = devenv.find_odoo()
         if not source:
             raise SystemExit(f"make bench needs Odoo 18: {reason}")
+        if not args.fsync_off:
+            devenv.use_durable_cluster()  # default durability: commit flushes cost what they cost in production
         self.db_args, _started = devenv.ensure_postgres()
         self.database = f"logikal_bench_{os.getpid()}"
         self.data_dir = os.path.join(ROOT, ".run", "benchdata")
@@ -155,6 +160,8 @@ class Bench:
         s1 = {"dataset": "s1", "latency_scale": args.latency_scale, "warm": True}
         scale_spec = {"dataset": "scale", "projects": args.projects, "latency_scale": 0.0}
         memory_spec = dict(scale_spec, projects=args.memory_projects)
+        if args.only_s6:
+            return {"s6": self.run_s6()}
         if args.only_s4:
             label = f"S4 ({args.projects} projects)"
             return {"scale_small": self.repeat(label, dict(scale_spec), "scale_memory", args.reps)}
@@ -170,7 +177,229 @@ class Bench:
             "scale_small": self.repeat(
                 f"S4 ({args.memory_projects} projects)", memory_spec, "scale_memory", args.memory_reps
             ),
+            "s6": self.run_s6(),
         }
+
+    def run_s6(self):
+        """S6: each tree size and server kind once (an initial sync each), then the parallel passes."""
+        args, results = self.args, {"passes": [], "parallel": None}
+        for mode in args.s6_modes:
+            for projects in args.s6_sizes:
+                spec = s6_spec(projects, bump=mode == "bump", latency_scale=0.0)
+                (result,) = self.repeat(f"S6 {mode} {projects} projects", spec, "freshness", 1)
+                results["passes"].append(dict(result, mode=mode, projects=projects, expected=s6_expected(spec)))
+                self.keep_partial(results)
+        if args.s6_sessions:
+            spec = s6_spec(args.s6_parallel_projects, bump=True, latency_scale=0.0)
+            options = {"sessions": args.s6_sessions, "pass_latency_scale": args.s6_parallel_latency}
+            label = f"S6 parallel {args.s6_parallel_projects} projects"
+            (result,) = self.repeat(label, spec, "parallel", 1, options)
+            results["parallel"] = dict(result, projects=args.s6_parallel_projects)
+        return results
+
+    def keep_partial(self, results):
+        """Each S6 tree's figures as soon as they are in (`.run/s6_partial_<pid>.txt`): a long run that is
+        stopped keeps what it measured."""
+        path = os.path.join(ROOT, ".run", f"s6_partial_{os.getpid()}.txt")
+        with open(path, "w") as handle:
+            for scenario, metric, value in s6_rows(s6_summary({"passes": results["passes"]})):
+                handle.write(f"{scenario:<18} {metric:<64}  {value}\n")
+
+
+# ---------------------------------------------------------------------- S6
+S6_PHASES, S6_ELEVATIONS = 2, 5  # ~10 elevations a project
+PASS_MINUTES = 15  # the seeded phase / elevation / parts-list interval
+
+
+def s6_spec(projects, *, bump, latency_scale):
+    dirs = max(5, projects // 25)  # nested: a fifth are roots, the rest two levels below them
+    return {
+        "dataset": "scale",
+        "projects": projects,
+        "dirs": dirs,
+        "phases": S6_PHASES,
+        "elevations": S6_ELEVATIONS,
+        "child_edits_bump_project": bump,
+        "latency_scale": latency_scale,
+    }
+
+
+def s6_expected(spec):
+    options = {k: v for k, v in spec.items() if k not in ("dataset", "latency_scale")}
+    return generate_dataset("scale", **options).expected()
+
+
+def s6_pass_summary(result):
+    """Figures of one S6 tree: the unchanged pass against its minimal plan, the 1 % changed pass."""
+    expected = result.pop("expected")
+    live = [p["id"] for p in expected["projects"] if not p.get("isDeleted")]
+    share = rotation_share(len(live), PASS_MINUTES, result["verification_hours"])
+    unchanged, changed = result["unchanged"], result["changed"]
+    rotation = (unchanged["descended"] + [p for p in live if p not in unchanged["descended"]])[:share]
+    plan = unchanged_pass_plan(expected, rotation)
+    every = unchanged_pass_plan(expected, live)  # what a server whose project dates prove nothing needs
+    changed_projects = sorted(set(rotation) | set(result["mutated_projects"]))
+    downloads = len(result["mutated"])
+    changed_plan = unchanged_pass_plan(expected, changed_projects)["nominal_seconds"] + downloads * (
+        LATENCY_PROFILE["GET /elevations/{id}/thumbnail"]
+        + LATENCY_PROFILE["POST /elevations/select"]
+        + LATENCY_PROFILE["GET /elevations/selected/parts-list"]
+    )
+    return {
+        "mode": result["mode"],
+        "projects": result["projects"],
+        "directories": len(expected["directories"]),
+        "elevations": result["data"]["elevations"],
+        "trust": result["trust"]["state"],
+        "initial_seconds": result["initial_seconds"],
+        "rotation_share": share,
+        "unchanged": pass_figures(unchanged),
+        "minimal_calls": plan["calls"],
+        "minimal_priced_seconds": plan["nominal_seconds"],
+        "ratio": unchanged["sim"]["nominal_latency_seconds"] / plan["nominal_seconds"],
+        "full_read_priced_seconds": every["nominal_seconds"],
+        "full_read_ratio": unchanged["sim"]["nominal_latency_seconds"] / every["nominal_seconds"],
+        "changed": pass_figures(changed),
+        "changed_elevations": downloads,
+        "changed_projects": len(result["mutated_projects"]),
+        "changed_in_odoo": result["mutated_in_odoo"],
+        "changed_plan_priced_seconds": round(changed_plan, 3),
+        "changed_ratio": changed["sim"]["nominal_latency_seconds"] / changed_plan,
+    }
+
+
+def pass_figures(tick):
+    sim = tick["sim"]
+    return {
+        "calls": sum(sim["calls"].values()),
+        "logins": sim["logins"],
+        "priced_seconds": sim["nominal_latency_seconds"],
+        "odoo_seconds": tick["odoo_seconds"],
+        "wall_seconds": tick["wall_seconds"],
+        "projects_read": len(tick["descended"]),
+        "calls_by_endpoint": sim["calls"],
+        "ticks": tick.get("ticks"),
+    }
+
+
+def s6_summary(raw):
+    passes = [s6_pass_summary(dict(result)) for result in raw["passes"]]
+    parallel = raw.get("parallel")
+    if parallel:
+        one = next((p for p in parallel["passes"] if p["sessions"] == 1), None)
+        for figures in parallel["passes"]:
+            figures["speed_ratio"] = figures["wall_seconds"] / one["wall_seconds"] if one else None
+    return {"passes": passes, "parallel": parallel}
+
+
+def s6_rows(s6):
+    rows = []
+    for p in s6["passes"]:
+        name = f"S6 {p['mode']} {p['projects']}"
+        u, c = p["unchanged"], p["changed"]
+        rows += [
+            (
+                name,
+                "tree: directories / elevations / trust after the first sync",
+                f"{p['directories']} / {p['elevations']} / {p['trust']}",
+            ),
+            (
+                name,
+                "unchanged pass: calls / logins / projects read (rotation share)",
+                f"{u['calls']} / {u['logins']} / {u['projects_read']} ({p['rotation_share']})",
+            ),
+            (
+                name,
+                "unchanged pass: priced s at x1.0 / minimal s / ratio",
+                f"{u['priced_seconds']:.1f} / {p['minimal_priced_seconds']:.1f} / {p['ratio']:.3f}",
+            ),
+            (name, "unchanged pass: Odoo side s", f"{u['odoo_seconds']:.2f}"),
+            (
+                name,
+                "unchanged pass: minimal s reading every project / ratio",
+                f"{p['full_read_priced_seconds']:.1f} / {p['full_read_ratio']:.3f}",
+            ),
+            (
+                name,
+                "1 % changed: elevations in Odoo after the pass",
+                f"{p['changed_in_odoo']} of {p['changed_elevations']} ({p['changed_projects']} projects)",
+            ),
+            (
+                name,
+                "1 % changed: calls / projects read / priced s / plan s / ratio",
+                f"{c['calls']} / {c['projects_read']} / {c['priced_seconds']:.1f} / "
+                f"{p['changed_plan_priced_seconds']:.1f} / {p['changed_ratio']:.3f}",
+            ),
+            (name, "1 % changed: Odoo side s", f"{c['odoo_seconds']:.2f}"),
+        ]
+    parallel = s6["parallel"]
+    if parallel:
+        for figures in parallel["passes"]:
+            name = f"S6 parallel {figures['sessions']}"
+            ratio = f" ({figures['speed_ratio']:.2f} x 1 session)" if figures.get("speed_ratio") else ""
+            rows += [
+                (name, f"{parallel['projects']} projects read: wall s", f"{figures['wall_seconds']:.1f}{ratio}"),
+                (
+                    name,
+                    "most sessions open / logins / projects read (distinct)",
+                    f"{figures['max_open_sessions']} / {figures['logins']} / {figures['projects_read']} "
+                    f"({figures['distinct_projects_read']})",
+                ),
+            ]
+    return rows
+
+
+def s6_targets(s6):
+    targets = []
+    for p in s6["passes"]:
+        if p["mode"] == "bump" and p["projects"] == max(q["projects"] for q in s6["passes"]):
+            targets.append(
+                (f"S6 bump {p['projects']} unchanged pass <= 1.10 x minimal", p["ratio"] <= 1.10, f"{p['ratio']:.3f}")
+            )
+        if p["mode"] == "no-bump":
+            targets.append(
+                (
+                    f"S6 no-bump {p['projects']}: detected (trust) and no change missed",
+                    p["trust"] == "distrusted" and p["changed_in_odoo"] == p["changed_elevations"],
+                    f"{p['trust']}, {p['changed_in_odoo']} of {p['changed_elevations']}",
+                )
+            )
+        targets.append(
+            (
+                f"S6 {p['mode']} {p['projects']}: every change in Odoo after the pass",
+                p["changed_in_odoo"] == p["changed_elevations"],
+                f"{p['changed_in_odoo']} of {p['changed_elevations']}",
+            )
+        )
+    parallel = s6["parallel"]
+    if parallel:
+        four = next((f for f in parallel["passes"] if f["sessions"] == 4), None)
+        if four and four.get("speed_ratio") is not None:
+            targets.append(
+                ("S6 parallel 4: wall <= 0.30 x 1 session", four["speed_ratio"] <= 0.30, f"{four['speed_ratio']:.2f}")
+            )
+            targets.append(
+                (
+                    "S6 parallel 4: <= 4 sessions open, each project once",
+                    four["max_open_sessions"] <= 4
+                    and four["projects_read"] == parallel["projects"] == four["distinct_projects_read"],
+                    f"{four['max_open_sessions']} open, {four['projects_read']} read",
+                )
+            )
+    return targets
+
+
+def print_s6_only(raw, total):
+    s6 = s6_summary(raw["s6"])
+    rows = s6_rows(s6)
+    width = max(len(r[1]) for r in rows)
+    for scenario, metric, value in rows:
+        print(f"{scenario:<18} {metric:<{width}}  {value}")
+    print("\ntargets:")
+    for label, met, value in s6_targets(s6):
+        print(f"  {'met' if met else 'MISSED':<7} {label}: {value}")
+    print(f"total {total:.0f} s")
+    return s6
 
 
 # ---------------------------------------------------------------------- figures
@@ -293,6 +522,7 @@ def summarise(raw, args):
         "S5_idle": steady_summary(raw["scale"], "idle_ticks"),
         "S5_changed": steady_summary(raw["scale"], "changed_ticks"),
         "S5_changed_synced": changed_synced(raw["scale"]),
+        "S6": s6_summary(raw["s6"]),
     }
 
 
@@ -317,6 +547,7 @@ def targets(summary):
             f"{memory[small]:.0f} MB vs {memory[large]:.0f} MB",
         ),
         ("S2 logins (strict; reasons below)", None, f"{s2['logins']:g}"),
+        *s6_targets(summary["S6"]),
     ]
 
 
@@ -372,6 +603,7 @@ def table_rows(summary):
         rows.append((label, "wall s", f"{s['wall_seconds']:.3f}  {s['wall_seconds_each']}"))
     synced, ticks = summary["S5_changed_synced"]
     rows.append(("S5 one changed", "changed elevation's new version in Odoo after the tick", f"{synced} of {ticks}"))
+    rows += s6_rows(summary["S6"])
     return rows
 
 
@@ -532,7 +764,35 @@ def parse_args(argv):
     parser.add_argument(
         "--only-s1", action="store_true", help="S1 and S3 only, printed, nothing written (e.g. with --latency-scale 1)"
     )
+    parser.add_argument("--only-s6", action="store_true", help="S6 only, printed (and bench/results_s6.json)")
+    parser.add_argument("--s6-sizes", type=_int_list, default=[100, 500, 1000], help="S6 tree sizes (projects)")
+    parser.add_argument("--s6-modes", type=_mode_list, default=["bump", "no-bump"], help="bump,no-bump")
+    parser.add_argument("--s6-parallel-projects", type=int, default=500)
+    parser.add_argument("--s6-sessions", type=_int_list, default=[1, 2, 4], help="parallel sessions to measure")
+    parser.add_argument("--s6-parallel-latency", type=float, default=0.1, help="latency scale of parallel passes")
+    parser.add_argument(
+        "--fsync-off",
+        action="store_true",
+        help="measure on the test cluster (fsync=off) instead of one with PostgreSQL's default durability",
+    )
     return parser.parse_args(argv)
+
+
+def _int_list(text):
+    try:
+        values = [int(part) for part in text.split(",") if part.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected comma-separated whole numbers, got {text!r}") from None
+    if any(value < 1 for value in values):
+        raise argparse.ArgumentTypeError("every number must be at least 1")
+    return values
+
+
+def _mode_list(text):
+    modes = [part.strip() for part in text.split(",") if part.strip()]
+    if not modes or set(modes) - {"bump", "no-bump"}:
+        raise argparse.ArgumentTypeError(f"expected bump and/or no-bump, got {text!r}")
+    return modes
 
 
 def main(argv=None):
@@ -550,6 +810,13 @@ def main(argv=None):
         return print_s1_only(raw, args, total)
     if args.only_s4:
         return print_s4_only(raw, args, total)
+    if args.only_s6:
+        s6 = print_s6_only(raw, total)
+        if not args.no_write:
+            with open(os.path.join(BENCH, "results_s6.json"), "w") as handle:
+                json.dump({"S6": s6, "raw": raw}, handle, indent=1, default=str)
+            print("wrote bench/results_s6.json")
+        return 1 if bench.problems else 0
     summary = summarise(raw, args)
     machine = machine_info()
     summary.update({"machine": machine, "total_seconds": total, "problems": bench.problems})

@@ -35,6 +35,11 @@ def build_parser():
         default=0.0,
         help="multiplier of the real per-endpoint latency profile (default 0)",
     )
+    serve.add_argument(
+        "--no-bump",
+        action="store_true",
+        help="an elevation or phase edit does not bump its project's changedDate (default: it does)",
+    )
     serve.add_argument("--token-idle-seconds", type=float, default=None)
     serve.add_argument("--max-sessions", type=int, default=None)
     serve.add_argument("--username", default="admin")
@@ -60,7 +65,7 @@ def parse_args(argv):
 
 def serve(args, stop_event=None, out=None) -> int:
     out = out or sys.stdout
-    dataset = generate_dataset(args.dataset)
+    dataset = generate_dataset(args.dataset, child_edits_bump_project=not args.no_bump)
     simulator = Simulator(
         dataset,
         mode=args.mode,

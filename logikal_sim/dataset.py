@@ -7,10 +7,14 @@ of reading the wall clock, so a scripted scenario always yields the same data.
 Date rules (what bumps what):
 - project `changedDate`: rename / touch / delete_flag of the project; and, while the dataset flag
   `child_edits_bump_project` is True (default), every phase or elevation edit inside it
-  (add/remove/rename phase, add/remove/rename/touch/recycle/change elevation).
+  (add/remove/rename phase, add/remove/rename/touch/recycle/change elevation). A dataset generated with
+  the flag off also has that history: generated projects are dated before the newest elevation inside them.
+  The simulator switches the flag with `bump_project_on_elevation_change` (constructor, `/_sim/config`).
 - elevation `changedDate`: rename, touch, recycle, change_elevation. A new `versionId` comes with rename,
   touch and change_elevation (not with recycle), so parts lists and thumbnails keyed by versionId follow.
 - phases and directories carry no dates; lock_project/unlock_project change no date.
+- prices (the project estimation) follow an elevation's width, height and amount; set_estimation (currency,
+  price base name) and set_address (a project's customer/architect address) change no date either.
 """
 
 from __future__ import annotations
@@ -43,6 +47,17 @@ SURFACES = (
     ("Geanodiseerd naturel", "EV1", "EV1"),
 )
 USERS = ("Nick", "admin", "Sofie", "Jan")
+CUSTOMERS = (
+    ("Bouwbedrijf Peeters NV", "t.a.v. Marc Peeters"),
+    ("Schrijnwerkerij De Vos BV", "Annelies De Vos"),
+    ("Immo Ter Linden", ""),
+    ("Gemeente Zele", "Dienst Patrimonium"),
+    ("Familie Janssens", ""),
+)
+ARCHITECTS = (("Studio Noord Architecten", "ir. arch. Els Maes"), ("Atelier Zuid", "Koen Wauters"))
+STREETS = ("Kerkstraat", "Stationsstraat", "Molenweg", "Dorpsplein", "Industrieweg", "Grote Markt")
+CITIES = (("9000", "Gent"), ("2000", "Antwerpen"), ("9240", "Zele"), ("3000", "Leuven"), ("8000", "Brugge"))
+ESTIMATION_DATA = {"id": "3", "name": "Prijsbasis 2025 (netto)", "isDefault": True, "protected": False}
 PERSONS = ("Nick ", "Sofie", "Jan De Smet ", "Ann", "Pieter  ")
 
 
@@ -119,6 +134,7 @@ class Project:
     directory: str
     phases: list = field(default_factory=list)
     locked: bool = False
+    addresses: dict = None  # {address type: AddressData}; generated on first access (project_addresses)
 
     @property
     def id(self):
@@ -137,6 +153,8 @@ class Dataset:
         self.child_edits_bump_project = child_edits_bump_project
         self.parts_profile = parts_profile
         self.clock = BASE_CLOCK
+        self.currency = "EUR"  # ProjectEstimationData.currency of every project
+        self.estimation_data = dict(ESTIMATION_DATA)  # the price base every project is calculated with
         self.roots: list[str] = []
         self.directories: dict[str, Directory] = {}
         self.projects: dict[str, Project] = {}
@@ -360,11 +378,47 @@ def add_generated_project(ds: Dataset, directory, key, name, phase_specs, *, rec
         number += count
         factory = elevation_factory(ds, key, index, names, data["createdDate"], data["changedDate"], recycle)
         phases.append(Phase(phase_id, phase_name, description, factory))
+    if not ds.child_edits_bump_project:
+        data["changedDate"] = no_bump_history(data["createdDate"], data["changedDate"])
     return ds.add_project(directory, data, phases)
+
+
+def no_bump_history(created, last_edit):
+    """The project date a server that never bumps would show: its own last edit, a third of the way from its
+    creation to the newest edit inside it, so most generated projects hold elevations newer than themselves
+    (the evidence `./logikal probe` and the connector read)."""
+    return created + (last_edit - created) // 3
 
 
 def default_phase(count):
     return (DEFAULT_PHASE_NAME, count, "")
+
+
+def _address(ds, project, address_type, names):
+    rng = ds.rng("address", project.id, address_type)
+    name1, name2 = rng.choice(names)
+    zip_code, city = rng.choice(CITIES)
+    slug = "".join(c for c in name1.lower() if c.isalnum())[:16]
+    return {
+        "name1": name1,
+        "name2": name2,
+        "street": f"{rng.choice(STREETS)} {rng.randrange(1, 200)}",
+        "city": city,
+        "zipCode": zip_code,
+        "phone1": f"+32 9 {rng.randrange(100, 999)} {rng.randrange(10, 99)} {rng.randrange(10, 99)}",
+        "phone2": "",
+        "email": f"info@{slug}.be",
+    }
+
+
+def project_addresses(ds: Dataset, project: Project) -> dict:
+    """The project's addresses {type: AddressData}: a customer and an architect (deterministic per project)."""
+    if project.addresses is None:
+        project.addresses = {
+            "Customer": _address(ds, project, "Customer", CUSTOMERS),
+            "Architect": _address(ds, project, "Architect", ARCHITECTS),
+        }
+    return project.addresses
 
 
 # ---- presets ---------------------------------------------------------------------------------------
@@ -710,6 +764,32 @@ def op_add_directory(ds, *, path=None, parent=None, name=None):
     return directory.to_api()
 
 
+def op_set_address(ds, *, project, address_type="Customer", remove=False, **fields):
+    """Set (or with remove=True drop) one address of a project; changes no date, like LogiKal's address PATCH."""
+    found = ds.find_project(project)
+    addresses = project_addresses(ds, found)
+    bad = set(fields) - set(ADDRESS_FIELDS)
+    if bad:
+        raise DatasetError(f"set_address got unknown field(s) {sorted(bad)}")
+    if remove:
+        addresses.pop(address_type, None)
+        return {"project": project, "addressTypes": list(addresses)}
+    address = addresses.setdefault(address_type, dict.fromkeys(ADDRESS_FIELDS, ""))
+    address.update({key: str(value) for key, value in fields.items()})
+    return dict(address)
+
+
+def op_set_estimation(ds, *, currency=None, name=None):
+    """Change the currency of every estimation and/or the name of the price base (no date changes)."""
+    if currency is not None:
+        if not isinstance(currency, str) or len(currency) != 3:
+            raise DatasetError("currency must be a 3-letter code")
+        ds.currency = currency.upper()
+    if name is not None:
+        ds.estimation_data["name"] = str(name)
+    return {"currency": ds.currency, "estimation_data": dict(ds.estimation_data)}
+
+
 def op_lock_project(ds, *, project):
     found = ds.find_project(project)
     found.locked = True
@@ -744,6 +824,7 @@ ELEVATION_FIELDS = (
     "type",
     "state",
 )
+ADDRESS_FIELDS = ("name1", "name2", "street", "city", "zipCode", "phone1", "phone2", "email")
 MUTATIONS = {
     "rename": op_rename,
     "touch": op_touch,
@@ -759,4 +840,6 @@ MUTATIONS = {
     "add_directory": op_add_directory,
     "lock_project": op_lock_project,
     "unlock_project": op_unlock_project,
+    "set_address": op_set_address,
+    "set_estimation": op_set_estimation,
 }

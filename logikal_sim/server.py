@@ -4,6 +4,7 @@ Status codes beyond the swagger (documented choices):
 - POST /auth over `max_sessions` -> 409 ("maximum number of concurrent sessions reached").
 - Thumbnail by id of an elevation that is not in the selected phase -> 400 (swagger lists no 404 there).
 - A list/read call whose selected object was removed meanwhile (mutation) -> 409 (current resource state).
+- An address type the project does not have (GET /projects/selected/addresses/{addressType}) -> 400.
 - Unknown endpoints -> 404. Only PNG thumbnails are rendered; JPG/EMF -> 400.
 - Observed/strict: selecting a project while a project/phase/elevation is selected -> 405 (expects a
   directory); selecting a directory from there -> 409 "...isn't valid in the current mapping.".
@@ -23,9 +24,9 @@ import uuid
 from collections import Counter, OrderedDict
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
-from .dataset import Dataset, DatasetError, NotFound, generate_dataset
+from .dataset import Dataset, DatasetError, NotFound, generate_dataset, project_addresses
 from .png import render_thumbnail
 
 BASE_PATH = "/api/v3"
@@ -40,6 +41,9 @@ LATENCY_PROFILE = {
     "POST /projects/select": 0.8,
     "GET /projects/selected": 0.1,
     "GET /projects/selected/estimation": 0.1,
+    "GET /projects/selected/estimation-data": 0.1,
+    "GET /projects/selected/addresses": 0.1,
+    "GET /projects/selected/addresses/{addressType}": 0.1,
     "GET /phases": 0.19,
     "POST /phases/select": 0.2,
     "GET /elevations": 0.5,
@@ -57,6 +61,9 @@ API_HANDLERS = {  # template -> Simulator method (POST /auth, DELETE /auth and G
     "POST /projects/select": "_select_project",
     "GET /projects/selected": "_selected_project",
     "GET /projects/selected/estimation": "_estimation",
+    "GET /projects/selected/estimation-data": "_estimation_data",
+    "GET /projects/selected/addresses": "_address_types",
+    "GET /projects/selected/addresses/{addressType}": "_address",
     "GET /phases": "_list_phases",
     "POST /phases/select": "_select_phase",
     "GET /elevations": "_list_elevations",
@@ -135,6 +142,8 @@ def route_template(method, path):
     parts = path.split("/")
     if len(parts) == 4 and parts[1] == "elevations" and parts[3] == "thumbnail" and parts[2] != "selected":
         path = "/elevations/{id}/thumbnail"
+    if len(parts) == 5 and parts[1:4] == ["projects", "selected", "addresses"] and parts[4]:
+        path = "/projects/selected/addresses/{addressType}"
     template = f"{method} {path}"
     return template if template in ROUTES else None
 
@@ -199,7 +208,7 @@ class Faults:
 
 
 FAULT_KEYS = {"error_rate", "error_status", "endpoints", "hang", "corrupt", "locked", "seed", "expire_tokens"}
-CONFIG_KEYS = ("mode", "latency_scale", "token_idle_seconds", "max_sessions")
+CONFIG_KEYS = ("mode", "latency_scale", "token_idle_seconds", "max_sessions", "bump_project_on_elevation_change")
 
 
 def _matches(template, keys):
@@ -304,6 +313,7 @@ class Simulator:
         host="127.0.0.1",
         port=0,
         parts_builder=None,
+        bump_project_on_elevation_change=None,
     ):
         self.dataset: Dataset = generate_dataset(dataset) if isinstance(dataset, str) else dataset
         self.username, self.password = username, password
@@ -325,6 +335,17 @@ class Simulator:
         self.configure(
             mode=mode, latency_scale=latency_scale, token_idle_seconds=token_idle_seconds, max_sessions=max_sessions
         )
+        if bump_project_on_elevation_change is not None:
+            self.configure(bump_project_on_elevation_change=bump_project_on_elevation_change)
+
+    @property
+    def bump_project_on_elevation_change(self):
+        """Whether an edit of a phase or elevation bumps its project's changedDate (logikal-api.md §4.9)."""
+        return self.dataset.child_edits_bump_project
+
+    @bump_project_on_elevation_change.setter
+    def bump_project_on_elevation_change(self, value):
+        self.dataset.child_edits_bump_project = bool(value)
 
     # ---- lifecycle -----------------------------------------------------------------------------
     def start(self) -> str:
@@ -405,6 +426,8 @@ class Simulator:
             raise ValueError(f"mode must be one of {MODES}")
         if float(kw.get("latency_scale") or 0) < 0:
             raise ValueError("latency_scale must be >= 0")
+        if not isinstance(kw.get("bump_project_on_elevation_change", False), bool):
+            raise ValueError("bump_project_on_elevation_change must be true or false")
         with self._lock:
             for key, value in kw.items():
                 if key == "latency_scale":
@@ -613,7 +636,23 @@ class Simulator:
     def _estimation(self, session, **_):
         project = self._current_project(session)
         rows = [elevation_prices(e.data) for ph in project.phases for e in ph.elevations]
-        return ok({"id": project.id, "currency": "EUR", "elevations": rows})
+        return ok({"id": project.id, "currency": self.dataset.currency, "elevations": rows})
+
+    def _estimation_data(self, session, **_):
+        self._current_project(session)
+        return ok(dict(self.dataset.estimation_data))
+
+    def _address_types(self, session, **_):
+        project = self._current_project(session)
+        return ok({"addressTypes": list(project_addresses(self.dataset, project))})
+
+    def _address(self, session, api_path, **_):
+        project = self._current_project(session)
+        address_type = unquote(api_path.rsplit("/", 1)[1])
+        address = project_addresses(self.dataset, project).get(address_type)
+        if address is None:
+            raise ApiError(400, f"The project has no address of type '{address_type}'.")
+        return ok(dict(address))
 
     def _list_phases(self, session, **_):
         return ok([ph.to_api() for ph in self._current_project(session).phases])

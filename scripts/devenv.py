@@ -31,6 +31,19 @@ def _private_pg_dir():
 
 PG_DIR = _private_pg_dir()
 PG_PORT = int(os.environ.get("LOGIKAL_PG_PORT", "54329"))
+DURABLE = False  # the private cluster runs with fsync=off (tests, make run) unless use_durable_cluster()
+DURABLE_PORT_OFFSET = 100
+
+
+def use_durable_cluster():
+    """Point this process at a second private cluster (`.pg-durable/`, port LOGIKAL_PG_PORT + 100) that keeps
+    PostgreSQL's default durability (fsync and synchronous_commit on), as production databases run:
+    `make bench` measures there, so commit flushes are paid as users pay them."""
+    global PG_DIR, PG_PORT, DURABLE
+    if not DURABLE:
+        PG_DIR, PG_PORT, DURABLE = PG_DIR + "-durable", PG_PORT + DURABLE_PORT_OFFSET, True
+
+
 DB_USER = os.environ.get("LOGIKAL_DB_USER", "odoo")
 
 
@@ -123,7 +136,9 @@ def _init_cluster():
 
 def _start_cluster():
     data = os.path.join(PG_DIR, "data")
-    options = f"-c listen_addresses='' -c unix_socket_directories='{PG_DIR}' -p {PG_PORT} -c fsync=off"
+    options = f"-c listen_addresses='' -c unix_socket_directories='{PG_DIR}' -p {PG_PORT}"
+    if not DURABLE:
+        options += " -c fsync=off"
     _run_as_postgres(
         [_pg_bin("pg_ctl"), "-D", data, "-l", os.path.join(PG_DIR, "server.log"), "-o", options, "-w", "start"],
         check=True,

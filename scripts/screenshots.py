@@ -3,6 +3,9 @@
     python3 scripts/screenshots.py [--url http://127.0.0.1:8069] [--db logikal_demo] [--out docs/screenshots]
                                    [--only sync-progress.png]
 
+With `logikal_connector_sale` installed it also shoots a quotation imported from the showcase project
+(sale-quotation.png; made with the project's *Create quotation* when the project has none yet).
+
 Logs in over JSON-RPC (admin/admin by default), hands the session cookie to Chromium through the DevTools
 protocol, opens each page, waits until its content is drawn and saves a PNG. Standard library only: the
 DevTools websocket is spoken by the small client below.
@@ -38,6 +41,18 @@ def pages(project_id):
         ("sync-intervals.png", "/odoo/logikal-sync-intervals", ".o_list_view .o_data_row", None),
         ("sync-runs.png", "/odoo/logikal-sync-runs", ".o_list_view .o_data_row", None),
     ]
+
+
+def sale_pages(odoo, project_id):
+    """The imported quotation, when the sales addon is installed."""
+    installed = odoo.search_read(
+        "ir.module.module", [("name", "=", "logikal_connector_sale"), ("state", "=", "installed")], ["id"]
+    )
+    if not installed:
+        return []
+    order_id = odoo.quotation_of(project_id)
+    path = f"/odoo/action-sale.action_quotations_with_onboarding/{order_id}"
+    return [("sale-quotation.png", path, ".o_form_view .o_is_line_section", None)]
 
 
 def _click_tab(label):
@@ -93,6 +108,17 @@ class Odoo:
         best = max(directories, key=lambda d: (counts[d["id"]], -d["id"]))
         url = self.search_read("logikal.backend", [("id", "=", best["backend_id"][0])], ["url"])[0]["url"]
         return best["id"], url.rsplit("/api/", 1)[0]
+
+    def quotation_of(self, project_id):
+        """A quotation imported from the project: the first one, else one made by *Create quotation*."""
+        orders = self.search_read("sale.order", [("logikal_project_id", "=", project_id)], ["id"], limit=1)
+        if orders:
+            return orders[0]["id"]
+        action = self.call(
+            "/web/dataset/call_kw",
+            {"model": "logikal.project", "method": "action_create_quotation", "args": [[project_id]], "kwargs": {}},
+        )
+        return action["res_id"]
 
     def showcase_project(self):
         """The project with the most elevations: the form shows phases and thumbnails."""
@@ -292,7 +318,11 @@ def take(odoo, browser, out_dir, only=None):
     browser.send("Network.enable")
     browser.send("Network.setCookie", name="session_id", value=odoo.session_id, domain=host, path="/")
     browser.send("Page.enable")
-    for name, path, ready, prepare in pages(odoo.showcase_project()):
+    project_id = odoo.showcase_project()
+    shots = pages(project_id)
+    if not only or only == "sale-quotation.png":
+        shots += sale_pages(odoo, project_id)
+    for name, path, ready, prepare in shots:
         if only and name != only:
             continue
         browser.send("Page.navigate", url=odoo.url + path)

@@ -264,3 +264,38 @@ def test_root_script_error_has_no_traceback():
     )
     assert result.returncode == 1
     assert_one_line(result.stderr)
+
+
+@pytest.mark.parametrize("bump", [True, False])
+def test_project_dates_evidence_per_server_kind(capsys, bump):
+    """A server that does not bump shows projects older than an elevation inside them; one that does, none."""
+    dataset = generate_dataset("scale", projects=6, dirs=2, phases=1, elevations=4, child_edits_bump_project=bump)
+    with Simulator(dataset, password=PASSWORD) as sim:
+        status, out, err = probe(capsys, *probe_args(sim.base_url, "--json"))
+        counters = sim.counters()
+    assert (status, err) == (0, "")
+    evidence = json.loads(out)["project_dates"]
+    assert evidence["projects_checked"] == 6
+    assert counters["calls"].get("POST /elevations/select") is None  # read-only: listings only
+    if bump:
+        assert evidence == {
+            "projects_checked": 6,
+            "projects_older_than_an_elevation": 0,
+            "verdict": "no evidence against bumping",
+        }
+    else:
+        assert evidence["verdict"] == "does not bump"
+        assert evidence["projects_older_than_an_elevation"] >= 4
+        example = evidence["example"]
+        assert example["newest_elevation_changed"] > example["project_changed"]
+
+
+def test_project_dates_evidence_follows_an_edit_on_a_server_switched_to_no_bump(capsys, sim):
+    status, out, _err = probe(capsys, *probe_args(sim.base_url))
+    assert status == 0 and "project dates no evidence against bumping (0 of 6 projects" in out
+    sim.configure(bump_project_on_elevation_change=False)
+    elevation = next(e for e in sim.expected()["elevations"] if not e["isInRecycleBin"])
+    sim.mutate("touch", elevation=elevation["id"])
+    status, out, _err = probe(capsys, *probe_args(sim.base_url))
+    assert status == 0 and "project dates does not bump (1 of 6 projects dated before an elevation" in out
+    assert "e.g. " in out

@@ -611,8 +611,58 @@ def test_control_api_mutate_config_expected(sim, api):
     assert control(sim, "POST", "/mutate", {"op": "touch", "project": NULL_GUID}).status_code == 404
     assert control(sim, "POST", "/mutate", {"op": "touch", "bogus": 1}).status_code == 400
     config = control(sim, "POST", "/config", {"mode": "strict", "max_sessions": 5}).json()
-    assert config == {"mode": "strict", "latency_scale": 0.0, "token_idle_seconds": None, "max_sessions": 5}
+    assert config == {
+        "mode": "strict",
+        "latency_scale": 0.0,
+        "token_idle_seconds": None,
+        "max_sessions": 5,
+        "bump_project_on_elevation_change": True,
+    }
     assert control(sim, "GET", "/nothing").status_code == 404
+
+
+def _project_of(sim, elevation_id):
+    exp = sim.expected()
+    elevation = first(exp, "elevations", id=elevation_id)
+    return first(exp, "projects", id=elevation["project"])
+
+
+@pytest.mark.parametrize("bump", [True, False])
+def test_an_elevation_edit_bumps_its_project_only_when_the_switch_is_on(bump):
+    sim = Simulator(generate_dataset("small"), bump_project_on_elevation_change=bump)
+    elevation = first(sim.expected(), "elevations", name="P01")
+    before = _project_of(sim, elevation["id"])["changedDate"]
+    edited = sim.mutate("change_elevation", elevation=elevation["id"], amount=7)
+    after = _project_of(sim, elevation["id"])["changedDate"]
+    assert edited["changedDate"] == sim.dataset.clock
+    assert after == (sim.dataset.clock if bump else before)
+    assert sim.config()["bump_project_on_elevation_change"] is bump
+
+
+def test_the_bump_switch_over_the_control_api(sim):
+    elevation = first(sim.expected(), "elevations", name="P01")
+    before = _project_of(sim, elevation["id"])["changedDate"]
+    config = control(sim, "POST", "/config", {"bump_project_on_elevation_change": False}).json()
+    assert config["bump_project_on_elevation_change"] is False
+    assert control(sim, "GET", "/config").json()["bump_project_on_elevation_change"] is False
+    control(sim, "POST", "/mutate", {"op": "touch", "elevation": elevation["id"]})
+    assert _project_of(sim, elevation["id"])["changedDate"] == before
+    control(sim, "POST", "/config", {"bump_project_on_elevation_change": True})
+    control(sim, "POST", "/mutate", {"op": "touch", "elevation": elevation["id"]})
+    assert _project_of(sim, elevation["id"])["changedDate"] == sim.dataset.clock
+    bad = control(sim, "POST", "/config", {"bump_project_on_elevation_change": "sometimes"})
+    assert bad.status_code == 400 and "true or false" in bad.json()["error"]
+
+
+@pytest.mark.parametrize("bump", [True, False])
+def test_a_generated_dataset_has_the_history_of_its_server(bump):
+    """No project of a bumping server is older than an elevation inside it; on a non-bumping one most are."""
+    exp = generate_dataset("scale", projects=20, child_edits_bump_project=bump).expected()
+    newest = {}
+    for elevation in exp["elevations"]:
+        newest[elevation["project"]] = max(newest.get(elevation["project"], 0), elevation["changedDate"])
+    older = [p for p in exp["projects"] if newest.get(p["id"], 0) > p["changedDate"]]
+    assert (len(older) == 0) if bump else (len(older) >= 15)
 
 
 def test_unknown_endpoint_is_404(sim, api):

@@ -3,8 +3,9 @@
 
 Checks a LogiKal (MBIOE) server: reachability (GET /version), login, and a walk of the whole tree
 (directories, projects, phases, elevations - lists only, no parts lists or thumbnails) in one session. Prints
-the counts as listed by the server, the logins and calls it took, and per-endpoint call counts and mean
-latency.
+the counts as listed by the server, the logins and calls it took, per-endpoint call counts and mean
+latency, and the evidence on project dates: a project whose changedDate is older than the newest elevation
+inside it proves that this server does not bump a project's date when an elevation changes.
 `--transitions` then tests, each on a fresh session, which cursor moves the server accepts.
 
 Exit status: 0 ok, 1 server problem (unreachable, login refused, API error), 2 usage. Errors are one line on
@@ -18,6 +19,7 @@ from dataclasses import dataclass, field
 
 import requests
 
+from . import planning
 from .cli_args import ArgumentParser, UsageError
 from .client import LogikalClient, scrub
 from .exceptions import LogikalAuthError, LogikalConflict, LogikalError, LogikalWrongContext
@@ -172,9 +174,39 @@ def run_probe(client, username, password, *, max_projects=None):
             endpoint: {"calls": count, "mean_ms": round(stats.mean_seconds(endpoint) * 1000, 2)}
             for endpoint, count in sorted(stats.calls.items())
         },
+        "project_dates": project_dates_evidence(tree),
         "transitions": {},
         "_tree": tree,
     }
+
+
+def project_dates_evidence(tree):
+    """Whether this server bumps a project's changedDate when an elevation inside it changes, as far as the
+    listings read show (read-only): a project dated before the newest elevation inside it proves it does
+    not; no such project proves nothing (the connector keeps checking on every descent)."""
+    older = []
+    for _path, project in tree.projects:
+        dates = [
+            e.changed_date
+            for phase in tree.phases.get(project.id, ())
+            for e in tree.elevations.get((project.id, phase.id), ())
+        ]
+        newest = planning.newer_elevation(project.changed_date, dates)
+        if newest is not None:
+            older.append((project, newest))
+    evidence = {
+        "projects_checked": sum(1 for _path, p in tree.projects if p.id in tree.phases),
+        "projects_older_than_an_elevation": len(older),
+        "verdict": "does not bump" if older else "no evidence against bumping",
+    }
+    if older:
+        project, newest = older[0]
+        evidence["example"] = {
+            "project": project.name or project.id,
+            "project_changed": project.changed_date.isoformat(),
+            "newest_elevation_changed": newest.isoformat(),
+        }
+    return evidence
 
 
 def _version_text(data):
@@ -323,6 +355,7 @@ def _text_report(report):
         lines.append(f"  (phases and elevations of {report['projects_walked']} projects only)")
     for reason in report["relogins"]:
         lines.append(f"  re-login: {reason}")
+    lines.append(_project_dates_text(report["project_dates"]))
     lines.append(f"  {'endpoint':<40} {'calls':>6} {'mean ms':>9}")
     for endpoint, figures in report["endpoints"].items():
         lines.append(f"  {endpoint:<40} {figures['calls']:>6} {figures['mean_ms']:>9.1f}")
@@ -331,6 +364,20 @@ def _text_report(report):
         for name, outcome in report["transitions"].items():
             lines.append(f"  {name:<48} {_outcome_text(outcome)}")
     return "\n".join(lines)
+
+
+def _project_dates_text(evidence):
+    text = (
+        f"  project dates {evidence['verdict']} ({evidence['projects_older_than_an_elevation']} of "
+        f"{evidence['projects_checked']} projects dated before an elevation inside them)"
+    )
+    example = evidence.get("example")
+    if example:
+        text += (
+            f"\n                e.g. {example['project']}: project {example['project_changed']}, "
+            f"elevation {example['newest_elevation_changed']}"
+        )
+    return text
 
 
 def _outcome_text(outcome):

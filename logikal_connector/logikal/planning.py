@@ -12,6 +12,7 @@ Rules (the `logikal.sync.config` knobs):
 """
 
 import heapq
+import math
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -148,3 +149,36 @@ def descent_flags(types):
     """What syncing a project covers for these types: (list elevations?, download parts lists?)."""
     types = set(types)
     return bool(types & {"elevation", "parts_list"}), "parts_list" in types
+
+
+# ---------------------------------------------------------------------- project-level change detection
+TRUST_AUTO, TRUST_ALWAYS, TRUST_NEVER = "auto", "always", "never"
+
+
+def newer_elevation(project_changed, elevation_changed_dates):
+    """The newest elevation change date when it is later than its project's: proof that this server does not
+    bump a project's changedDate when an elevation inside it changes (logikal-api.md §4.9); else None.
+
+    Dates are compared as given (aware or naive, but all alike); missing dates prove nothing.
+    """
+    dates = [d for d in elevation_changed_dates if d]
+    if not dates or not project_changed:
+        return None
+    newest = max(dates)
+    return newest if newest > project_changed else None
+
+
+def may_skip_projects(trust_mode, violation_seen):
+    """Whether unchanged project listings may stand for their content on this connection."""
+    if trust_mode == TRUST_ALWAYS:
+        return True
+    return trust_mode == TRUST_AUTO and not violation_seen
+
+
+def rotation_share(projects, pass_minutes, period_hours):
+    """Projects to verify (fully descend) per pass so each of `projects` is verified once per period,
+    spread evenly: ceil(projects * pass length / period); at least one while there are projects."""
+    if projects <= 0:
+        return 0
+    passes = max(1.0, period_hours * 60.0 / max(pass_minutes, 1))
+    return min(projects, math.ceil(projects / passes))

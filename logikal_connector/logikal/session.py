@@ -11,7 +11,9 @@ so later moves go straight to the working strategy.
 
 import logging
 from dataclasses import dataclass
+from urllib.parse import quote
 
+from .estimation import Address, EstimationDataSet, ProjectEstimation, address_types_from_api
 from .exceptions import (
     LogikalAuthError,
     LogikalConflict,
@@ -22,6 +24,7 @@ from .exceptions import (
     LogikalWrongContext,
 )
 from .records import Directory, Elevation, Phase, Project, normalize_guid
+from .stats import path_template
 
 _logger = logging.getLogger(__name__)
 
@@ -155,6 +158,15 @@ class NavigationRules:
         """Human-readable lessons, e.g. 'select directory after project select: escape'."""
         lessons = sorted(self.strategies.items())
         return [f"select {kind} after {level} select: {how}" for (level, kind), how in lessons]
+
+
+_SHARED_RULES = {}
+
+
+def shared_rules(base_url, username):
+    """The NavigationRules of one server and user, shared by every session of this process: a lesson (which
+    move needs an escape or a re-login) is paid for once per process, not once per run."""
+    return _SHARED_RULES.setdefault((base_url, username), NavigationRules())
 
 
 class _Secret:
@@ -303,6 +315,49 @@ class LogikalSession:
         target = self._target(path, project_id, phase_id, elevation_id)
         return self._run(target, self.client.parts_list, "GET /elevations/selected/parts-list")
 
+    # --- project prices and addresses (project context) ---------------------------------------------------
+
+    def project_estimation(self, path, project_id):
+        """GET /projects/selected/estimation: the prices of every elevation of the project, in one call."""
+        data = self._project_read(path, project_id, "/projects/selected/estimation")
+        return ProjectEstimation.from_api(data)
+
+    def project_estimation_data(self, path, project_id):
+        """GET /projects/selected/estimation-data: the price base (estimation data set) of the project."""
+        data = self._project_read(path, project_id, "/projects/selected/estimation-data")
+        return EstimationDataSet.from_api(data)
+
+    def project_address_types(self, path, project_id):
+        """GET /projects/selected/addresses: the address types the project has (e.g. ["Customer", ...])."""
+        return address_types_from_api(self._project_read(path, project_id, "/projects/selected/addresses"))
+
+    def project_address(self, path, project_id, address_type):
+        """GET /projects/selected/addresses/{addressType}: one address of the project."""
+        if not isinstance(address_type, str) or not address_type.strip() or "/" in address_type:
+            raise ValueError(f"not an address type: {address_type!r}")
+        api_path = f"/projects/selected/addresses/{quote(address_type.strip(), safe='')}"
+        return Address.from_api(self._project_read(path, project_id, api_path), address_type.strip())
+
+    def _project_read(self, path, project_id, api_path):
+        """A GET in project context that a server may not offer or may refuse (404, 403, 405, ...).
+
+        A refusal is raised as it came (a LogikalError) and never answered with a re-login: a server that
+        refuses the call with the project selected will not take it after one. Only an expired token (401)
+        re-logs in, as for any call. Called right after the project's phases were listed, it selects nothing.
+        """
+        endpoint = "GET " + path_template(api_path)
+
+        def read(token):
+            try:
+                return self.client.request("GET", api_path, token=token)
+            except LogikalWrongContext as exc:
+                return _Refused(exc)
+
+        data = self._run(self._target(path, project_id), read, endpoint)
+        if isinstance(data, _Refused):
+            raise data.error
+        return data
+
     # --- navigation ---------------------------------------------------------------------------------------
 
     @staticmethod
@@ -440,6 +495,15 @@ class LogikalSession:
         self._token = _Secret(self.client.login(self.username, self._password.reveal()))
         self._cursor = ROOT
         self.stats.relogins.append(need.reason)
+
+
+class _Refused:
+    """A refused optional read, carried past `_run` so that it does not re-login for it."""
+
+    __slots__ = ("error",)
+
+    def __init__(self, error):
+        self.error = error
 
 
 def _select_endpoint(kind):

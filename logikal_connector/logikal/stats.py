@@ -10,9 +10,12 @@ _ID_SEGMENT = re.compile(
 
 
 def path_template(path):
-    """'/elevations/5ddb…/thumbnail?x=1' -> '/elevations/{id}/thumbnail' (ids and query removed)."""
+    """'/elevations/5ddb…/thumbnail?x=1' -> '/elevations/{id}/thumbnail' (ids and query removed);
+    '/projects/selected/addresses/Customer' -> '/projects/selected/addresses/{addressType}'."""
     path = path.split("?", 1)[0]
     segments = ["{id}" if _ID_SEGMENT.match(segment) else segment for segment in path.split("/")]
+    if segments[1:4] == ["projects", "selected", "addresses"] and len(segments) == 5:
+        segments[4] = "{addressType}"
     return "/".join(segments)
 
 

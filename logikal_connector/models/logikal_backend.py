@@ -5,6 +5,7 @@ from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
 from ..logikal import LogikalClient, LogikalError, LogikalSession
+from ..logikal.session import shared_rules
 
 _logger = logging.getLogger(__name__)
 
@@ -21,7 +22,18 @@ LIMITS = {
     "parallel_sessions": (1, 8, True),
     "retry_delay_minutes": (1, 10080, True),
     "max_attempts": (1, 100, True),
+    "verification_hours": (1, 8760, True),
 }
+PROJECT_TRUST = [
+    ("auto", "Automatic"),
+    ("always", "Always"),
+    ("never", "Never"),
+]
+PROJECT_DATES_STATES = [
+    ("unknown", "Not checked yet"),
+    ("trusted", "Trusted"),
+    ("distrusted", "Not trusted"),
+]
 
 
 class LogikalBackend(models.Model):
@@ -61,6 +73,26 @@ class LogikalBackend(models.Model):
     )
     retry_delay_minutes = fields.Integer("Retry delay (min)", default=15, help="Wait before retrying a failed item.")
     max_attempts = fields.Integer("Attempts before parking", default=5)
+    project_trust = fields.Selection(
+        PROJECT_TRUST,
+        "Skip unchanged projects",
+        default="auto",
+        required=True,
+        tracking=True,
+        help="Whether a scheduled pass may skip a project whose listing (change date, name, numbers, deleted "
+        "flag) did not move since its last complete sync. Automatic: while no descent has shown an elevation "
+        "newer than its project (which proves the server does not date projects by their elevations). "
+        "Always: even then. Never: every pass descends into every project.",
+    )
+    verification_hours = fields.Integer(
+        "Verification period (h)",
+        default=24,
+        help="Even skipped projects are fully read at least once in this period, a few per pass.",
+    )
+    project_dates_state = fields.Selection(
+        PROJECT_DATES_STATES, "Project dates", default="unknown", readonly=True, copy=False
+    )
+    project_dates_note = fields.Char("Project dates evidence", readonly=True, copy=False)
     responsible_user_id = fields.Many2one(
         "res.users",
         "Responsible",
@@ -178,7 +210,20 @@ class LogikalBackend(models.Model):
         return super().create([self._normalise_vals(vals) for vals in vals_list])
 
     def write(self, vals):
+        if "project_trust" in vals:
+            self._restart_project_evidence(vals["project_trust"])
         return super().write(self._normalise_vals(vals))
+
+    def _restart_project_evidence(self, trust):
+        """A new skip mode starts the evidence afresh: projects are read in full again before any is skipped."""
+        changed = self.filtered(lambda b: b.project_trust != trust)
+        if not changed:
+            return
+        self.env.cr.execute(
+            "UPDATE logikal_project SET descended_fingerprint = NULL WHERE backend_id IN %s", (tuple(changed.ids),)
+        )
+        self.env["logikal.project"].invalidate_model(["descended_fingerprint"])
+        super(LogikalBackend, changed).write({"project_dates_state": "unknown", "project_dates_note": False})
 
     def _export_rows(self, fields, *, _is_toplevel_call=True):
         # export_data reads values without the field-level check that read() does: keep `password` system-only
@@ -212,7 +257,8 @@ class LogikalBackend(models.Model):
         password = self.sudo().password
         if not password:
             raise UserError(_("Connection %(name)s has no password.", name=self.name))
-        return LogikalSession(self._client(stats), self.username, password)
+        client = self._client(stats)
+        return LogikalSession(client, self.username, password, rules=shared_rules(client.base_url, self.username))
 
     # ------------------------------------------------------------------ actions
     def action_test_connection(self):

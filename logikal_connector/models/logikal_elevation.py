@@ -53,6 +53,13 @@ class LogikalElevation(models.Model):
     logikal_created_date = fields.Datetime("Created in LogiKal", readonly=True)
     logikal_changed_date = fields.Datetime("Changed in LogiKal", readonly=True)
 
+    # Prices of the project estimation (GET /projects/selected/estimation), read while a changed project is
+    # selected anyway; empty when LogiKal gave none (the run says why).
+    currency_id = fields.Many2one("res.currency", "LogiKal currency", readonly=True)
+    net_price_unit = fields.Monetary("Net price per unit", currency_field="currency_id", readonly=True)
+    total_price_unit = fields.Monetary("Total price per unit", currency_field="currency_id", readonly=True)
+    price_base_name = fields.Char("Price base", readonly=True, help="The LogiKal estimation data set priced with.")
+
     # LogiKal thumbnails are at most 300 px: kept as downloaded (no re-encoding), one attachment each;
     # the small one is resized on read only.
     image_1920 = fields.Image("Thumbnail", readonly=True)

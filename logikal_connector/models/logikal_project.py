@@ -21,6 +21,20 @@ class LogikalProject(models.Model):
     is_deleted = fields.Boolean("Deleted in LogiKal", readonly=True)
     deleted_date = fields.Datetime("Archived on", readonly=True, help="When the sync archived this project.")
     active = fields.Boolean(default=True, readonly=True)
+    estimation_version = fields.Char(
+        readonly=True, copy=False, help="LogiKal change date the prices and the customer address were read for."
+    )
+    estimation_data = fields.Json(
+        readonly=True, copy=False, help="The LogiKal estimation last read: currency, price base, prices by elevation."
+    )
+    address_type = fields.Char("Customer address type", readonly=True)
+    address_name = fields.Char("Customer", readonly=True)
+    address_name2 = fields.Char("Customer (2nd line)", readonly=True)
+    address_street = fields.Char("Street", readonly=True)
+    address_zip = fields.Char("ZIP", readonly=True)
+    address_city = fields.Char("City", readonly=True)
+    address_phone = fields.Char("Phone", readonly=True)
+    address_email = fields.Char("Email", readonly=True)
     phase_ids = fields.One2many("logikal.phase", "project_id", readonly=True)
     elevation_ids = fields.One2many("logikal.elevation", "project_id", readonly=True)
     phase_count = fields.Integer(compute="_compute_counts")
@@ -29,6 +43,12 @@ class LogikalProject(models.Model):
     run_count = fields.Integer(compute="_compute_counts")
     thumbnail = fields.Image(related="elevation_ids.image_128", string="Thumbnail")
     _sync_object_type = "project"
+    descended_fingerprint = fields.Char(
+        readonly=True, copy=False, help="The listing data at the last complete read of the project's content."
+    )
+    last_descent_date = fields.Datetime(
+        "Last full read", readonly=True, copy=False, help="Last time phases and elevations were read in full."
+    )
 
     _sql_constraints = [
         (

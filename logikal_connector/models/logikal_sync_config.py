@@ -261,16 +261,15 @@ class LogikalSyncConfig(models.Model):
 
         Commits per unit of work and reports its progress; a pass longer than one call resumes in the next.
         """
-        from ..services.scheduler import Scheduler
+        from ..services.scheduler import Scheduler, cheap_commit
 
         cr = self.env.cr
         self._sync_worker_cron()
-        return Scheduler(self.env, commit=cr.commit, rollback=cr.rollback).tick()
+        return Scheduler(self.env, commit=lambda: cheap_commit(cr), rollback=cr.rollback).tick()
 
     @api.model
     def _sync_worker_cron(self):
-        """The second worker cron runs only while a connection allows more than one LogiKal session."""
-        worker = self.env.ref("logikal_connector.ir_cron_smart_sync_worker", raise_if_not_found=False)
-        wanted = bool(self.env["logikal.backend"].sudo().search_count([("parallel_sessions", ">", 1)]))
-        if worker and worker.sudo().active != wanted:
-            worker.sudo().try_write({"active": wanted})
+        """N - 1 worker crons run while a connection allows N parallel LogiKal sessions (see the scheduler)."""
+        from ..services.scheduler import sync_worker_crons
+
+        sync_worker_crons(self.env)

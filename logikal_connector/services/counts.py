@@ -28,6 +28,10 @@ class RunCounts:
         """How many items of the scope did not sync: failed now, or left waiting for a retry."""
         return self.failures() + self.waiting
 
+    def note(self, label, message):
+        """Record something the run could not read that fails nothing (e.g. prices LogiKal refused to give)."""
+        self.errors.append(f"{label}: {message}")
+
     def as_vals(self):
         return {f"{otype}_{outcome}": self.by_type[otype][outcome] for otype in OBJECT_TYPES for outcome in OUTCOMES}
 

@@ -16,10 +16,14 @@ from ..logikal import (
     LogikalError,
     LogikalNavigationError,
     LogikalNotFound,
+    LogikalTransientError,
+    planning,
 )
+from ..logikal.estimation import customer_address_type
 from ..logikal.prefetch import Prefetcher
+from . import trust
 from .progress import NoProgress
-from .store import version_key
+from .store import ProjectReads, naive_utc, version_key
 
 _logger = logging.getLogger(__name__)
 
@@ -50,6 +54,8 @@ class SyncEngine:
         self.parts_lists_first = False  # the parts_list type has a lower priority number than elevations
         self._downloads = None
         self._last_beat = None
+        self._elevation_dates = []
+        self.trust_lost = False  # a descent of this run proved the server does not bump project dates
 
     def checkpoint(self):
         """Commit the unit just done (cron path only) and stop when the budget is spent."""
@@ -125,16 +131,95 @@ class SyncEngine:
         except (LogikalConflict, LogikalNotFound, LogikalError) as error:
             self.store.record_failure(project, "project", _project_error(error))
             return False
+        read_prices = elevations and self.store.prices_due(project)
+        if read_prices:
+            reads = ProjectReads()
+            try:
+                self._read_prices(project, reads)
+            finally:  # also when the budget ran out between two reads: what was read is kept
+                self.store.store_prices(project, reads)
         self.checkpoint()
         complete = True
+        self._elevation_dates = []
+        read_whole = False
         if elevations:
             complete &= self._sync_phases(project, list(phases.values()), parts=parts, force=force)
+            if self.store.apply_prices(project, read_prices):
+                self.store.prices_stale(project)
+            read_whole = self._check_project_dates(project)
         if complete:
             self.store.stamp(project)
+            trust.descended(project, full=read_whole and parts)
         else:
             self.store.mark_incomplete(project)
         self.checkpoint()
         return complete
+
+    def _read_prices(self, project, reads):
+        """Estimation, price base and customer address of a changed project, read into `reads` while it is
+        selected (after its phases were listed: no select, no login); only the parts not read yet for this
+        change. A refusal empties them, with the reason on the run; no error here fails the project."""
+        path, guid = project.directory_id.path, project.logikal_id
+        estimation_due, address_due = self.store.prices_to_read(project)
+        if estimation_due:
+            estimation = self._optional_read(project, "prices", self.session.project_estimation, path, guid)
+            if estimation is not None and estimation is not ProjectReads.UNREAD:
+                reads.price_base = self._optional_read(
+                    project, "price base", self.session.project_estimation_data, path, guid
+                )
+            reads.estimation = estimation
+        if address_due:
+            reads.address = self._read_customer_address(project, path, guid)
+
+    def _read_customer_address(self, project, path, guid):
+        types = self._optional_read(project, "addresses", self.session.project_address_types, path, guid)
+        if types is ProjectReads.UNREAD:
+            return types
+        if not types:
+            return None  # the project has no address: the stored one is emptied
+        address_type = customer_address_type(types)
+        return self._optional_read(project, "address", self.session.project_address, path, guid, address_type)
+
+    def _optional_read(self, project, what, read, *args):
+        """`read(*args)`, or None when LogiKal refused it (4xx, bad payload), or UNREAD when it failed on the way
+        (5xx, timeout); the reason is noted on the run either way."""
+        try:
+            return read(*args)
+        except SESSION_ERRORS:
+            raise
+        except LogikalTransientError as error:
+            self.store.counts.note(project.display_name, f"{what} not read, retried on the next pass: {error}")
+            return ProjectReads.UNREAD
+        except (LogikalError, ValueError) as error:
+            self.store.counts.note(project.display_name, f"{what} not available: {error}")
+            return None
+
+    def _check_project_dates(self, project):
+        """The invariant of a bumping server on what was just read: no elevation newer than its project.
+
+        An elevation edited after this pass listed the project would look like a violation on a bumping
+        server too, so the project is listed again before the connection stops trusting project dates.
+        Returns False when the project's listing moved while it was read (its fingerprint would then stand
+        for content not read); a violation returns True: skipping is then up to the connection's mode.
+        """
+        newest = planning.newer_elevation(project.logikal_changed_date, self._elevation_dates)
+        if newest is None:
+            trust.record_consistent(self.backend, project)
+            return True
+        if self.backend.project_dates_state == "distrusted":
+            return True  # already proven: nothing to confirm with another listing
+        directory = project.directory_id
+        try:
+            self.store.projects(directory, self.session.list_projects(directory.path))
+        except SESSION_ERRORS:
+            raise
+        except LogikalError as error:  # not confirmed either way: the evidence read stands
+            _logger.info("LogiKal: listing %s again to confirm project dates failed: %s", directory.path, error)
+        if planning.newer_elevation(project.logikal_changed_date, self._elevation_dates) is None:
+            return False  # it changed while this pass ran: the next pass reads it again
+        if trust.record_violation(self.backend, project, newest):
+            self.trust_lost = True
+        return True
 
     def _sync_phases(self, project, phases, *, parts, force):
         """Each phase in turn; the next phase's elevations are listed while the current phase is stored."""
@@ -159,6 +244,7 @@ class SyncEngine:
             self.store.record_failure(project, "elevation", f"elevations of phase {phase.name}: {error}")
             return False
         records = self.store.elevations(phase, listed)
+        self._elevation_dates.extend(naive_utc(e.changed_date) for e in listed if e.changed_date)
         pairs = [(records[e.id], e) for e in listed]
         address = (path, project.logikal_id, phase.logikal_id)
         complete = self._fetch_files(

@@ -12,7 +12,7 @@ import time
 from odoo import fields
 
 from ..logikal import planning
-from . import locks
+from . import locks, trust
 from .engine import WalkResult
 
 HELPER_POLL_SECONDS = 0.5
@@ -35,11 +35,12 @@ class TypePass:
 
     def _list_tree(self, engine):
         walk_types = self.types & planning.WALK_TYPES
+        skipping = self._may_skip(engine)
         result = WalkResult()
-        if walk_types:
+        if walk_types or skipping:
             try:
                 engine.walk(
-                    with_projects=bool({"project"} & (self.types | self.cascade)),
+                    with_projects=skipping or bool({"project"} & (self.types | self.cascade)),
                     result=result,
                     listed_since=(self.run.resumed_from_id or self.run).start_date,
                 )
@@ -57,9 +58,40 @@ class TypePass:
         deep = self.types & planning.DESCENT_TYPES
         if deep and (self.run.trigger != "cron" or not self.scheduler.blocked(deep, engine.backend)):
             units = Project.search(_eligible_domain(engine.backend), order="last_sync_date asc nulls first, id")
+            if self._may_skip(engine):
+                units -= self._skipped(engine, units)
         if self.cascade & planning.DESCENT_TYPES:
             units |= self.run.cascade_project_ids.filtered_domain(_eligible_domain(engine.backend))
         return units
+
+    def _may_skip(self, engine):
+        """A scheduled pass that reads projects in full may skip unchanged ones, where the connection allows."""
+        full = planning.descent_flags(self.types & planning.DESCENT_TYPES) == (True, True)
+        return self.run.trigger == "cron" and full and trust.may_skip(engine.backend)
+
+    def _skipped(self, engine, eligible):
+        """Projects this pass confirms from their listing alone, stamped as read; the verification rotation's
+        share (the longest unverified first) is read in full all the same (see services/trust.py)."""
+        listed_since = (self.run.resumed_from_id or self.run).start_date
+        unchanged = eligible.filtered(
+            lambda p: (
+                p.sync_state == "done"
+                and p.descended_fingerprint == trust.fingerprint(p)
+                and p.directory_id.last_sync_date
+                and p.directory_id.last_sync_date >= listed_since
+            )
+        )
+        share = planning.rotation_share(len(eligible), self._pass_minutes(), engine.backend.verification_hours)
+        rotation = unchanged.sorted(lambda p: (p.last_descent_date or fields.Datetime.from_string("1970-01-01"), p.id))
+        skipped = unchanged - rotation[:share]
+        skipped.write({"last_sync_date": fields.Datetime.now()})
+        return skipped
+
+    def _pass_minutes(self):
+        """How often this pass comes round: the shortest interval of the types it descends for."""
+        deep = self.types & planning.DESCENT_TYPES
+        minutes = [c.sync_interval_minutes for c in self.scheduler.configs() if c.object_type in deep]
+        return min(minutes) if minutes else 15
 
 
 def _eligible_domain(backend):
@@ -93,6 +125,12 @@ def descend(scheduler, engine, lead, own_run, *, wait_for_helpers):
             elevations, parts = cascade_flags if project.id in cascading else deep_flags
             engine.sync_project(project, elevations=elevations, parts=parts)
             own_run.write({"project_ids": [(4, project.id)]})
+            if engine.trust_lost and not trust.may_skip(
+                engine.backend
+            ):  # it skipped on dates this server does not keep
+                engine.trust_lost = False
+                eligible = project.search(_eligible_domain(engine.backend))
+                lead.write({"planned_project_ids": [(4, pid) for pid in eligible.ids]})
             engine.checkpoint()
         finally:
             scheduler.locks.unlock(locks.PROJECT, project.id)

@@ -33,7 +33,38 @@ BUDGET_PARAM = "logikal_connector.cron_budget_seconds"
 DEAD_AFTER = timedelta(minutes=5)
 HELPER_WAIT_SECONDS = 30
 PLANNING_KEY = 0
-WORKER_CRON = "logikal_connector.ir_cron_smart_sync_worker"
+WORKER_CRONS = (  # workers 2..8: the smart-sync cron itself is the first
+    "logikal_connector.ir_cron_smart_sync_worker",
+    *(f"logikal_connector.ir_cron_smart_sync_worker_{n}" for n in range(3, 9)),
+)
+
+
+def worker_crons(env, count=None):
+    """The first `count` worker cron records (those present; all of them by default)."""
+    crons = env["ir.cron"].sudo().browse()
+    for xml_id in WORKER_CRONS[: len(WORKER_CRONS) if count is None else max(count, 0)]:
+        crons |= env.ref(xml_id, raise_if_not_found=False) or crons.browse()
+    return crons
+
+
+def sync_worker_crons(env):
+    """Keep as many worker crons active as the most parallel connection needs (N sessions: N - 1 workers)."""
+    backends = env["logikal.backend"].sudo().search([])
+    wanted = max([b.parallel_sessions or 1 for b in backends] or [1]) - 1
+    every = worker_crons(env)
+    active = worker_crons(env, wanted)
+    for cron in every:
+        if cron.active != (cron in active):
+            cron.try_write({"active": cron in active})
+
+
+def cheap_commit(cr):
+    """Commit one unit of sync work without waiting for its WAL flush (`synchronous_commit = off` for this
+    transaction only). A crash can lose the last few hundred milliseconds of such commits, never part of
+    one: PostgreSQL replays a consistent prefix. What is lost is LogiKal data read again on the next pass
+    (nothing is written to LogiKal) and a run's progress, resumed from the last commit that reached disk."""
+    cr.execute("SET LOCAL synchronous_commit TO OFF")
+    cr.commit()
 
 
 def budget_seconds(env):
@@ -330,11 +361,10 @@ class Scheduler:
             time.sleep(0.2)
 
     def wake_helpers(self, run):
-        """Once a pass has its project list, wake the worker cron so more sessions join (parallel > 1)."""
+        """Once a pass has its project list, wake N - 1 worker crons so N sessions work on it (parallel N)."""
         if run.backend_id.parallel_sessions <= 1 or run.trigger != "cron":
             return
-        worker = self.env.ref(WORKER_CRON, raise_if_not_found=False)
-        if worker and worker.active:
+        for worker in worker_crons(self.env, run.backend_id.parallel_sessions - 1).filtered("active"):
             worker._trigger()
 
     def claim_project(self, lead):

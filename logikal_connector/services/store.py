@@ -24,6 +24,13 @@ def naive_utc(value):
     return value.astimezone(timezone.utc).replace(tzinfo=None) if value else False
 
 
+def version_key_of(record):
+    """The version_key of a stored logikal.elevation record."""
+    if record.version_id:
+        return record.version_id
+    return record.logikal_changed_date.isoformat() if record.logikal_changed_date else ""
+
+
 def version_key(elevation):
     """What identifies one state of an elevation: its versionId, else its change date."""
     return elevation.version_id or (elevation.changed_date.isoformat() if elevation.changed_date else "")
@@ -452,6 +459,107 @@ class RecordStore:
                 continue
             self._write_parsed([item])
 
+    # ------------------------------------------------------------------ prices and customer address
+    @staticmethod
+    def prices_due(project):
+        """The project changed since its prices were read (or never had them read): read them while selected."""
+        return project.estimation_version != estimation_version(project)
+
+    def store_prices(self, project, reads):
+        """Keep what `reads` (ProjectReads) holds on the project: the estimation (prices by elevation GUID,
+        currency, price base) and the customer address; `apply_prices` puts the prices on the elevations.
+
+        Each part is kept as soon as it is read and marked as read for the project's current change, so a
+        run cut short by its budget reads only the rest on its next call. What LogiKal refused is emptied;
+        what failed on the way (5xx, timeout) is left as it was and read again on the next pass.
+        """
+        version = estimation_version(project)
+        data = dict(project.estimation_data or {})
+        vals = {}
+        if reads.estimation is not _UNREAD:
+            data = self._estimation_data(project, reads.estimation, reads.price_base)
+            data["read_for"] = version
+            data["address_read_for"] = (project.estimation_data or {}).get("address_read_for")
+        if reads.address is not _UNREAD:
+            vals.update(address_vals(reads.address))
+            data["address_read_for"] = version
+        vals["estimation_data"] = data or False
+        done = data.get("read_for") == version and data.get("address_read_for") == version
+        vals["estimation_version"] = version if done else False
+        changes = changed_values(project, vals)
+        if changes:
+            project.sudo().write(changes)
+
+    @staticmethod
+    def prices_to_read(project):
+        """(estimation, address): which parts are still to be read for the project's current change."""
+        version, data = estimation_version(project), project.estimation_data or {}
+        return data.get("read_for") != version, data.get("address_read_for") != version
+
+    def _estimation_data(self, project, estimation, price_base):
+        if estimation is None:
+            return {"currency": False, "price_base": False, "prices": {}}
+        if estimation.currency:
+            self._currency(project, estimation.currency)  # an unknown currency is noted once, when read
+        return {
+            "currency": estimation.currency or False,
+            "price_base": getattr(price_base, "name", None) or False,  # the price base may have failed to read
+            "prices": {row.id: [row.net_price_unit, row.total_price_unit] for row in estimation.elevations},
+        }
+
+    @staticmethod
+    def prices_stale(project):
+        """An elevation changed without moving the project's changedDate: read the prices on the next pass."""
+        data = dict(project.estimation_data or {})
+        data.pop("read_for", None)
+        project.sudo().write({"estimation_version": False, "estimation_data": data or False})
+
+    def apply_prices(self, project, just_read):
+        """Put the project's stored estimation on its elevations (changed values only; no LogiKal call).
+
+        Returns True when the prices must be read again on the next pass although the project's changedDate
+        did not move: an elevation changed after it was first priced (its version moved), or one is unpriced
+        that was not unpriced right after the last read (new since; LogiKal may leave some unpriced, and those
+        never cost a read per pass). The version each elevation was first priced at is kept with the
+        estimation, so a first sync resumed across calls never mistakes its own listing for an edit.
+        """
+        data = dict(project.estimation_data or {})
+        rows = data.get("prices") or {}
+        currency = self._currency(project, data.get("currency"), quiet=True) if rows else False
+        base = data.get("price_base") or False
+        versions, known_unpriced = dict(data.get("versions") or {}), set(data.get("unpriced") or ())
+        edited, unpriced = False, set()
+        for record in self._model("logikal.elevation").search([("project_id", "=", project.id)]):
+            net, total = rows.get(record.logikal_id) or (None, None)
+            priced = record.logikal_id in rows
+            vals = {
+                "net_price_unit": net or 0.0,
+                "total_price_unit": total or 0.0,
+                "currency_id": currency.id if priced and currency else False,
+                "price_base_name": base if priced else False,
+            }
+            changes = changed_values(record, vals)
+            if changes:
+                record.write(changes)
+            if not record.active:
+                continue
+            seen = versions.setdefault(record.logikal_id, version_key_of(record))
+            edited |= seen != version_key_of(record)
+            if rows and not priced:
+                unpriced.add(record.logikal_id)
+        if just_read:
+            known_unpriced = unpriced
+        wanted = dict(data, versions=versions, unpriced=sorted(known_unpriced)) if rows else data or False
+        if wanted != (project.estimation_data or False):
+            project.sudo().write({"estimation_data": wanted})
+        return edited or bool(unpriced - known_unpriced)
+
+    def _currency(self, project, code, quiet=False):
+        currency = self.env["res.currency"].with_context(active_test=False).search([("name", "=", code)], limit=1)
+        if code and not currency and not quiet:
+            self.counts.note(project.display_name, f"prices: LogiKal currency {code!r} is unknown to Odoo")
+        return currency
+
     # ------------------------------------------------------------------ failures
     def record_failure(self, record, otype, error):
         """Note an error on `record` and schedule its retry; the run goes on."""
@@ -469,6 +577,45 @@ class RecordStore:
         if record._name == "logikal.elevation":
             self._failed.add(record.id)
         _logger.info("LogiKal sync: %s %s failed (attempt %s): %s", otype, record.display_name, attempts, error)
+
+
+_UNREAD = object()  # a read that failed on the way: the stored values stay as they are
+
+
+def address_vals(address):
+    """The project's customer address fields from an Address (None: no address, all emptied)."""
+    return {
+        "address_type": address.address_type if address else False,
+        "address_name": address.name1 if address else False,
+        "address_name2": address.name2 if address else False,
+        "address_street": address.street if address else False,
+        "address_zip": address.zip_code if address else False,
+        "address_city": address.city if address else False,
+        "address_phone": (address.phone1 or address.phone2) if address else False,
+        "address_email": address.email if address else False,
+    }
+
+
+def estimation_version(project):
+    """What the prices of a project are read for: its LogiKal change date."""
+    return project.logikal_changed_date.isoformat() if project.logikal_changed_date else "never changed"
+
+
+class ProjectReads:
+    """What was read while a changed project was selected: estimation, price base, customer address.
+
+    Each is the value read, None when LogiKal refused it or has none (it is emptied in Odoo), or UNREAD when
+    the read failed on the way (a 5xx or timeout: kept as it was, read again on the next pass).
+    """
+
+    UNREAD = _UNREAD
+
+    def __init__(self):
+        self.estimation = self.price_base = self.address = _UNREAD
+
+    @property
+    def complete(self):
+        return _UNREAD not in (self.estimation, self.price_base, self.address)
 
 
 class ParsedPartsList:

@@ -29,7 +29,7 @@ PARTS_LIST = "GET /elevations/selected/parts-list"
 STORE_LOGGER = "odoo.addons.logikal_connector.services.store"
 CLIENT_LOGGER = "odoo.addons.logikal_connector.logikal.client"
 # bookkeeping that legitimately differs between two syncs of the same data: compared as "set or not"
-WHEN_FIELDS = {"next_retry_date", "deleted_date", "parse_date"}
+WHEN_FIELDS = {"next_retry_date", "deleted_date", "parse_date", "last_descent_date"}
 # never compared: Odoo's own columns, who/when of the sync, and the backend the records belong to
 SKIPPED_FIELDS = {
     "id",
@@ -64,6 +64,8 @@ def identity(record):
         return ("phase", record.project_id.logikal_id, record.logikal_id)
     if model == "logikal.elevation":
         return ("elevation", record.project_id.logikal_id, record.phase_id.logikal_id, record.logikal_id)
+    if model == "res.currency":  # the LogiKal currency of an elevation's prices
+        return ("currency", record.name)
     kind = getattr(record, "kind", "glass")
     return ("line", identity(record.elevation_id), kind, record.sequence)
 

@@ -17,11 +17,13 @@ from odoo.modules.registry import DummyRLock, Registry
 from odoo.tests import BaseCase, get_db_name, tagged
 from odoo.tools import mute_logger
 
-from ..services.scheduler import BUDGET_PARAM, Scheduler
+from ..services.engine import SyncEngine
+from ..services.scheduler import BUDGET_PARAM, Scheduler, sync_worker_crons, worker_crons
 from .common import PASSWORD, USERNAME, LogikalSimulatorCase, Simulator, generate_dataset
 
 T0 = datetime(2025, 6, 2, 8, 0, 0)
 SCHEDULER_LOGGER = "odoo.addons.logikal_connector.services.scheduler"
+RUNNER_LOGGER = "odoo.addons.logikal_connector.services.runner"
 
 
 class SchedulerCase(LogikalSimulatorCase):
@@ -109,7 +111,9 @@ class TestSchedulerPlanning(SchedulerCase):
             runs, _progress = self.tick()
         self.assertEqual(runs.plan["types"], ["phase", "elevation", "parts_list"])
         calls = self.sim.counters()["calls"]
-        self.assertEqual((calls.get("GET /projects", 0), calls.get("GET /phases")), (0, len(live)))
+        directories = len(self.expected()["directories"])
+        # unchanged projects are confirmed by their listing; the verification rotation reads one in full
+        self.assertEqual((calls.get("GET /projects", 0), calls.get("GET /phases")), (directories, 1))
         self.assertEqual(calls.get("GET /elevations/selected/parts-list", 0), 0)  # nothing changed
         self.assertEqual(self.config("directory").last_sync, T0)
         self.assertEqual(self.config("phase").last_sync, T0 + timedelta(minutes=15))
@@ -315,6 +319,10 @@ class TestSchedulerBudget(SchedulerCase):
         self.assertEqual(len(runs.project_ids), len(self.expected_projects_live()) - 1)
 
 
+class KilledWorker(BaseException):
+    """Stands for the end of a worker process: no handler of the addon catches it."""
+
+
 def run_in_threads(functions, timeout):
     """Run each function in its own daemon thread; return their results, or fail (never hang) on a timeout.
 
@@ -460,6 +468,92 @@ class TestSchedulerConcurrency(BaseCase):
                 .search_count([("backend_id", "=", self.backend_id)])
             )
             self.assertEqual(elevations, len(self.sim.expected()["elevations"]) - 2)  # minus the deleted project's
+
+    def use_tree(self, parallel, **dataset):
+        """A bigger tree on a fresh simulator, the backend allowing `parallel` sessions."""
+        self.sim.stop()
+        self.sim = Simulator(
+            generate_dataset("scale", **dataset), username=USERNAME, password=PASSWORD, latency_scale=0.02
+        )
+        self.sim.start()
+        self.addCleanup(self.sim.stop)
+        with self.env_cursor() as env:
+            env["logikal.backend"].browse(self.backend_id).write(
+                {"url": self.sim.base_url, "parallel_sessions": parallel}
+            )
+            env["logikal.sync.config"].search([]).write({"last_sync": False})
+
+    def test_four_workers_claim_each_project_once_within_four_sessions(self):
+        self.use_tree(4, projects=16, dirs=4, phases=2, elevations=1)
+        with self.env_cursor() as env:
+            sync_worker_crons(env)
+            active = worker_crons(env).filtered("active")
+            self.assertEqual(active, worker_crons(env, 3), "N sessions: the smart-sync cron and N - 1 workers")
+        reports = self.run_workers(count=4, join=True)
+        counters = self.sim.counters()
+        with self.env_cursor() as env:
+            runs = self.runs(env)
+            lead = runs.filtered(lambda r: not r.parent_id)
+            self.assertEqual((len(lead), lead.state), (1, "done"), (reports, lead.error_summary))
+            synced = [p.logikal_id for run in runs for p in run.project_ids]
+            self.assertEqual(sorted(synced), sorted(self.live_projects()), "every project synced exactly once")
+            self.assertEqual(counters["calls"]["GET /phases"], 16)
+            self.assertLessEqual(counters["max_open_sessions"], 4)
+            self.assertGreaterEqual(len(runs.filtered("project_ids")), 3, f"more than two sessions worked: {reports}")
+            self.assertEqual(counters["logins"], len(runs))
+            triggers = env["ir.cron.trigger"].search([("cron_id", "in", worker_crons(env, 3).ids)])
+            self.assertEqual(set(triggers.cron_id.ids), set(worker_crons(env, 3).ids), "the lead woke 3 workers")
+            env["logikal.backend"].browse(self.backend_id).parallel_sessions = 1
+            sync_worker_crons(env)
+            self.assertFalse(worker_crons(env).filtered("active"))
+
+    def test_a_worker_killed_mid_pass_is_resumed_to_the_data_of_a_fault_free_sync(self):
+        """The cron commits do not wait for their flush; a worker whose connection dies mid-pass loses only
+        the unit in flight, and the pass resumed by another worker ends with every elevation as listed."""
+        self.use_tree(1, projects=6, dirs=2, phases=1, elevations=2)
+        original, synced = SyncEngine.sync_project, []
+
+        def die_after_two(engine, project, **kwargs):
+            if len(synced) == 2:
+                engine.env.cr._cnx.close()  # the worker's connection is gone: nothing more is committed
+                raise KilledWorker()
+            synced.append(project.id)
+            return original(engine, project, **kwargs)
+
+        with (
+            patch.object(SyncEngine, "sync_project", die_after_two),
+            mute_logger(SCHEDULER_LOGGER, RUNNER_LOGGER, "odoo.sql_db"),
+        ):
+            killed = run_in_threads([lambda: self.killed_worker()], timeout=120)
+        self.assertEqual(killed, [True])
+        with self.env_cursor() as env:
+            first = self.runs(env)
+            self.assertEqual((len(first), first.state, len(first.project_ids)), (1, "running", 2))
+            env.cr.execute("UPDATE logikal_sync_run SET heartbeat = heartbeat - interval '10 minutes'")
+        with mute_logger(SCHEDULER_LOGGER):
+            run_in_threads([lambda: self.worker(threading.Barrier(1))], timeout=120)
+        with self.env_cursor() as env:
+            runs = self.runs(env)
+            self.assertEqual(runs.mapped("state"), ["aborted", "done"], runs.mapped("error_summary"))
+            self.assertEqual(sorted(runs.project_ids.mapped("logikal_id")), sorted(self.live_projects()))
+            expected = {e["id"]: e for e in self.sim.expected()["elevations"]}
+            stored = env["logikal.elevation"].search([("backend_id", "=", self.backend_id)])
+            self.assertEqual(sorted(stored.mapped("logikal_id")), sorted(expected))
+            for record in stored:
+                listed = expected[record.logikal_id]
+                self.assertEqual(
+                    (record.version_id, record.parts_list_version, record.parse_state, record.name),
+                    (listed["versionId"], listed["versionId"], "ok", listed["name"]),
+                )
+                self.assertTrue(record.glass_line_ids or record.bom_line_ids, record.logikal_id)
+
+    def killed_worker(self):
+        try:
+            with self.env_cursor() as env:
+                env["logikal.sync.config"]._cron_smart_sync()
+        except Exception:  # the dead connection's own errors (a killed process has none)
+            return True
+        return False
 
     def test_two_ticks_at_the_same_moment_make_one_pass(self):
         with self.env_cursor() as env:

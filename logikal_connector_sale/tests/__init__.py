@@ -1,0 +1,5 @@
+from . import test_import
+from . import test_reimport
+from . import test_update
+from . import test_access
+from . import test_tour_sale

@@ -1,0 +1,1 @@
+from . import sale_logikal_import_wizard
