@@ -156,7 +156,7 @@ def fresh_backend(env, spec, *, background):
     """Empty every logikal table (cascades from the backends), then one backend on the simulator."""
     env.cr.execute("DELETE FROM logikal_backend")
     env.cr.execute("DELETE FROM ir_attachment WHERE res_model LIKE 'logikal.%%'")
-    env.cr.execute("UPDATE logikal_sync_config SET last_sync = NULL, last_attempt = NULL, last_result = NULL")
+    env.cr.execute("DELETE FROM logikal_sync_state")
     env["ir.config_parameter"].set_param(MASTER_SWITCH, "True" if background else "False")
     backend = env["logikal.backend"].create(
         {

@@ -23,6 +23,7 @@
         "views/logikal_elevation_views.xml",
         "views/logikal_backend_views.xml",
         "views/logikal_sync_config_views.xml",
+        "views/logikal_sync_state_views.xml",
         "views/logikal_sync_run_views.xml",
         "views/logikal_sync_request_views.xml",
         "views/res_config_settings_views.xml",
@@ -36,5 +37,6 @@
             "logikal_connector/static/tests/tours/*.js",
         ],
     },
+    "uninstall_hook": "uninstall_hook",
     "installable": True,
 }

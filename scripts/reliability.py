@@ -452,7 +452,7 @@ def scheduled_pass_kill(lab, check, ids):
     lab.sql(f"UPDATE logikal_backend SET active = false WHERE id = {ids['reference']}")
     lab.sql(
         "DELETE FROM logikal_sync_run; DELETE FROM logikal_sync_request; "
-        "UPDATE logikal_sync_config SET last_sync = NULL, last_attempt = NULL, last_result = NULL; "
+        "DELETE FROM logikal_sync_state; "
         "UPDATE ir_config_parameter SET value = 'True' WHERE key = 'logikal_connector.background_sync_enabled'; "
         + TICK_DUE
     )
@@ -507,9 +507,11 @@ def check_pass_runs(lab, check, dead_id):
         str(states),
     )
     check_one_run_per_scope(lab, check, count=False, killed=dead_id)
-    configs = lab.sql(
-        "SELECT object_type, coalesce(last_result, '-') FROM logikal_sync_config "
-        "WHERE last_sync IS NULL OR last_result <> 'done' ORDER BY id"
+    configs = lab.sql(  # the status of each object type on the connection the pass synced
+        "SELECT c.object_type, coalesce(s.last_result, '-') FROM logikal_sync_config c "
+        "LEFT JOIN logikal_sync_state s ON s.config_id = c.id "
+        "AND s.backend_id IN (SELECT id FROM logikal_backend WHERE active) "
+        "WHERE s.last_sync IS NULL OR s.last_result <> 'done' ORDER BY c.id"
     )
     check.expect(not configs, "every object type is stamped done", str(configs))
 

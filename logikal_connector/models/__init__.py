@@ -7,6 +7,7 @@ from . import logikal_elevation
 from . import logikal_elevation_glass
 from . import logikal_elevation_bom_line
 from . import logikal_sync_config
+from . import logikal_sync_state
 from . import logikal_sync_run
 from . import logikal_sync_request
 from . import res_config_settings

@@ -107,6 +107,9 @@ class LogikalBackend(models.Model):
     )
     last_test_date = fields.Datetime(readonly=True)
     last_test_result = fields.Char(readonly=True)
+    last_sync_error = fields.Char(
+        readonly=True, help="Why the last sync run of this connection failed (cleared by the next run that works)."
+    )
     directory_ids = fields.One2many("logikal.directory", "backend_id")
     project_count = fields.Integer(compute="_compute_counts")
     elevation_count = fields.Integer(compute="_compute_counts")
@@ -288,6 +291,7 @@ class LogikalBackend(models.Model):
 
     def action_force_sync(self):
         """Sync everything this connection reaches (queued for the scheduler)."""
+        self.check_access("read")
         requests = self.env["logikal.sync.request"]
         for backend in self:
             requests |= requests._request("backend", {"backend_id": backend.id})
@@ -295,6 +299,7 @@ class LogikalBackend(models.Model):
 
     def action_view_runs(self):
         self.ensure_one()
+        self.check_access("read")
         action = self.env["ir.actions.act_window"]._for_xml_id("logikal_connector.logikal_sync_run_action")
         action["domain"] = [("backend_id", "=", self.id)]
         return action

@@ -10,6 +10,7 @@ class LogikalDirectory(models.Model):
     _inherit = ["logikal.sync.mixin"]
     _order = "path"
     _rec_name = "path"
+    _sync_object_type = "directory"
 
     backend_id = fields.Many2one("logikal.backend", required=True, ondelete="cascade", index=True)
     company_id = fields.Many2one(related="backend_id.company_id", store=True, index=True)
@@ -57,13 +58,16 @@ class LogikalDirectory(models.Model):
         return "directory", {"backend_id": self.backend_id.id, "directory_id": self.id}
 
     def action_include(self):
+        self._check_logikal_manager()
         self.exclude_from_sync = False
 
     def action_exclude(self):
+        self._check_logikal_manager()
         self.exclude_from_sync = True
 
     def action_view_projects(self):
         self.ensure_one()
+        self._check_logikal_user()
         action = self.env["ir.actions.act_window"]._for_xml_id("logikal_connector.logikal_project_action")
         action["domain"] = [("directory_id", "child_of", self.id)]
         action["context"] = {}

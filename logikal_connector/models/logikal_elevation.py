@@ -10,6 +10,7 @@ class LogikalElevation(models.Model):
     _description = "LogiKal Elevation"
     _inherit = ["logikal.sync.mixin"]
     _order = "project_id, phase_id, sequence, id"
+    _sync_object_type = "elevation"
 
     phase_id = fields.Many2one("logikal.phase", required=True, ondelete="cascade", index=True, readonly=True)
     project_id = fields.Many2one(related="phase_id.project_id", store=True, index=True)
@@ -41,6 +42,14 @@ class LogikalElevation(models.Model):
     element_pricelist_id = fields.Char("Element price list ID", readonly=True)
     in_recycle_bin = fields.Boolean("In recycle bin", readonly=True)
     deleted_date = fields.Datetime("Archived on", readonly=True)
+    archived_with_project = fields.Boolean(
+        readonly=True, copy=False, help="Archived because its project was: it comes back with the project."
+    )
+    is_parts_list_stale = fields.Boolean(
+        "Parts list stale",
+        compute="_compute_is_parts_list_stale",
+        help="The parts list was not checked within the staleness threshold of parts lists (Sync Intervals).",
+    )
     logikal_created_date = fields.Datetime("Created in LogiKal", readonly=True)
     logikal_changed_date = fields.Datetime("Changed in LogiKal", readonly=True)
 
@@ -95,11 +104,18 @@ class LogikalElevation(models.Model):
         for elevation in self:
             elevation.parts_list_filename = f"{elevation.name or elevation.logikal_id}.sqlite"
 
+    @api.depends("last_sync_date")
+    def _compute_is_parts_list_stale(self):
+        threshold = self.env["logikal.sync.config"]._staleness_limit("parts_list")
+        for elevation in self:
+            elevation.is_parts_list_stale = not elevation.last_sync_date or elevation.last_sync_date < threshold
+
     def _sync_scope(self):
         return "elevation", {"backend_id": self.backend_id.id, "elevation_id": self.id}
 
     def action_reparse(self):
-        """Parse the stored parts list again (e.g. after a parser upgrade)."""
+        """Parse the stored parts list again (e.g. after a parser upgrade). LogiKal managers only."""
+        self._check_logikal_manager()
         from ..services.store import RecordStore
 
         for backend in self.backend_id:

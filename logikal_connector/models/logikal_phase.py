@@ -1,4 +1,4 @@
-from odoo import fields, models
+from odoo import api, fields, models
 
 
 class LogikalPhase(models.Model):
@@ -17,12 +17,27 @@ class LogikalPhase(models.Model):
     sequence = fields.Integer(readonly=True, help="Position in LogiKal's own order.")
     is_default = fields.Boolean(compute="_compute_is_default", help="The phase LogiKal creates in every project.")
     active = fields.Boolean(default=True, readonly=True)
+    archived_with_project = fields.Boolean(
+        readonly=True, copy=False, help="Archived because its project was: it comes back with the project."
+    )
+    is_stale = fields.Boolean(
+        "Stale",
+        compute="_compute_is_stale",
+        help="Phases are read with their project: its last sync is older than the phase staleness threshold.",
+    )
     elevation_ids = fields.One2many("logikal.elevation", "phase_id", readonly=True)
     elevation_count = fields.Integer(compute="_compute_elevation_count")
 
     _sql_constraints = [
         ("logikal_id_per_project_unique", "UNIQUE(project_id, logikal_id)", "A phase is stored once per project."),
     ]
+
+    @api.depends("project_id.last_sync_date")
+    def _compute_is_stale(self):
+        threshold = self.env["logikal.sync.config"]._staleness_limit("phase")
+        for phase in self:
+            synced = phase.project_id.last_sync_date
+            phase.is_stale = not synced or synced < threshold
 
     def _compute_is_default(self):
         for phase in self:

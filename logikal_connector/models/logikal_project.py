@@ -1,4 +1,4 @@
-from odoo import api, fields, models
+from odoo import fields, models
 
 
 class LogikalProject(models.Model):
@@ -42,7 +42,7 @@ class LogikalProject(models.Model):
     error_count = fields.Integer(compute="_compute_counts")
     run_count = fields.Integer(compute="_compute_counts")
     thumbnail = fields.Image(related="elevation_ids.image_128", string="Thumbnail")
-    is_stale = fields.Boolean(compute="_compute_is_stale", search="_search_is_stale")
+    _sync_object_type = "project"
     descended_fingerprint = fields.Char(
         readonly=True, copy=False, help="The listing data at the last complete read of the project's content."
     )
@@ -69,28 +69,20 @@ class LogikalProject(models.Model):
             )
             project.run_count = self.env["logikal.sync.run"].search_count([("project_ids", "in", project.id)])
 
-    @api.depends("last_sync_date")
-    def _compute_is_stale(self):
-        threshold = self.env["logikal.sync.config"]._staleness_limit("project")
-        for project in self:
-            project.is_stale = not project.last_sync_date or project.last_sync_date < threshold
-
-    def _search_is_stale(self, operator, value):
-        threshold = self.env["logikal.sync.config"]._staleness_limit("project")
-        stale = ["|", ("last_sync_date", "=", False), ("last_sync_date", "<", threshold)]
-        return stale if (operator == "=") == bool(value) else [("last_sync_date", ">=", threshold)]
-
     def _sync_scope(self):
         return "project", {"backend_id": self.backend_id.id, "project_id": self.id}
 
     def action_view_elevations(self):
+        self._check_logikal_user()
         return self._open("logikal_connector.logikal_elevation_action", [("project_id", "=", self.id)])
 
     def action_view_errors(self):
+        self._check_logikal_user()
         domain = [("project_id", "=", self.id), "|", ("sync_error", "!=", False), ("parse_state", "=", "error")]
         return self._open("logikal_connector.logikal_elevation_action", domain)
 
     def action_view_runs(self):
+        self._check_logikal_user()
         return self._open("logikal_connector.logikal_sync_run_action", [("project_ids", "in", self.id)])
 
     def _open(self, xml_id, domain):

@@ -2,6 +2,7 @@ from datetime import timedelta
 
 from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
+from odoo.tools import convert_file
 
 from ..logikal.planning import TypeConfig
 from .res_config_settings import MASTER_SWITCH
@@ -14,6 +15,10 @@ OBJECT_TYPES = [
     ("parts_list", "Parts lists"),
 ]
 RESULTS = [("done", "Done"), ("partial", "Partial"), ("failed", "Failed"), ("skipped", "Skipped")]
+WORST_FIRST = ("failed", "partial", "skipped", "done")
+CASCADING_TYPES = ("directory", "project")  # the only types whose listing tells what changed below them
+STATUS_FIELDS = ("last_sync", "last_attempt", "last_result", "last_message")
+SEED_FILE = "data/logikal_sync_config_data.xml"
 
 
 class LogikalSyncConfig(models.Model):
@@ -43,14 +48,26 @@ class LogikalSyncConfig(models.Model):
     depends_on = fields.Selection(related="depends_on_id.object_type", string="Depends on type")
     cascade_sync = fields.Boolean(
         "Cascade",
-        help="When a record of this type changed in LogiKal, the enabled types that depend on this one "
-        "are synced for it in the same run (e.g. a changed project gets its phases, elevations and "
-        "parts lists read at once).",
+        help="Directories and projects only: when a record of this type changed in LogiKal, the enabled "
+        "types that depend on this one are synced for it in the same run (e.g. a changed project gets its "
+        "phases, elevations and parts lists read at once).",
     )
-    last_sync = fields.Datetime(readonly=True, help="End of the last run that completed this type.")
-    last_attempt = fields.Datetime(readonly=True)
-    last_result = fields.Selection(RESULTS, readonly=True)
-    last_message = fields.Char(readonly=True)
+    state_ids = fields.One2many("logikal.sync.state", "config_id", "Status per connection", readonly=True)
+    # the status over every active connection (each connection's own is in state_ids); writing one sets
+    # it for every connection
+    last_sync = fields.Datetime(
+        compute="_compute_status",
+        inverse="_inverse_last_sync",
+        help="The oldest last sync over the active connections (empty while one never synced this type).",
+    )
+    last_attempt = fields.Datetime(compute="_compute_status", inverse="_inverse_last_attempt")
+    last_result = fields.Selection(
+        RESULTS,
+        compute="_compute_status",
+        inverse="_inverse_last_result",
+        help="The worst last result over the active connections.",
+    )
+    last_message = fields.Char(compute="_compute_status", inverse="_inverse_last_message")
     next_sync = fields.Datetime(compute="_compute_next_sync", help="When the 5-minute tick syncs this type next.")
     is_due = fields.Boolean("Due", compute="_compute_next_sync", help="The interval elapsed: the next tick syncs it.")
     is_overdue = fields.Boolean(
@@ -72,6 +89,46 @@ class LogikalSyncConfig(models.Model):
         ),
     ]
 
+    @api.depends(
+        "state_ids.last_sync",
+        "state_ids.last_attempt",
+        "state_ids.last_result",
+        "state_ids.last_message",
+        "state_ids.backend_id.active",
+    )
+    def _compute_status(self):
+        backends = self.env["logikal.backend"].sudo().search([])
+        for config in self:
+            states = config.sudo().state_ids.filtered(lambda s: s.backend_id.active)
+            synced = states.filtered("last_sync")
+            complete = backends and len(synced.backend_id) == len(backends)
+            config.last_sync = min(synced.mapped("last_sync")) if complete else False
+            attempts = [date for date in states.mapped("last_attempt") if date]
+            config.last_attempt = max(attempts) if attempts else False
+            worst = next((r for r in WORST_FIRST if r in states.mapped("last_result")), False)
+            config.last_result = worst
+            noted = states.filtered(lambda s, r=worst: s.last_result == r and s.last_message)[:1]
+            config.last_message = (
+                f"{noted.backend_id.name}: {noted.last_message}" if noted and len(backends) > 1 else noted.last_message
+            )
+
+    def _write_status(self, name):
+        for config in self:
+            states = self.env["logikal.sync.state"]._for(self.env["logikal.backend"].sudo().search([]), config)
+            states.write({name: config[name]})
+
+    def _inverse_last_sync(self):
+        self._write_status("last_sync")
+
+    def _inverse_last_attempt(self):
+        self._write_status("last_attempt")
+
+    def _inverse_last_result(self):
+        self._write_status("last_result")
+
+    def _inverse_last_message(self):
+        self._write_status("last_message")
+
     @api.depends("last_sync", "sync_interval_minutes", "staleness_threshold_minutes", "is_sync_enabled")
     def _compute_next_sync(self):
         now = fields.Datetime.now()
@@ -81,8 +138,15 @@ class LogikalSyncConfig(models.Model):
             config.is_overdue = rule.is_overdue(now)
             config.is_stale = rule.is_stale(now)
 
-    def _planning_configs(self):
-        """These intervals as the pure planning module's TypeConfig values (same order)."""
+    def _planning_configs(self, backend=None):
+        """These intervals as the pure planning module's TypeConfig values (same order).
+
+        With `backend`, each type's last sync is that connection's own; without, the oldest of all.
+        """
+        last_syncs = {}
+        if backend is not None:
+            states = self.env["logikal.sync.state"]._for(backend, self)
+            last_syncs = {state.config_id.id: state.last_sync for state in states}
         return [
             TypeConfig(
                 object_type=config.object_type,
@@ -91,8 +155,8 @@ class LogikalSyncConfig(models.Model):
                 staleness_minutes=config.staleness_threshold_minutes,
                 priority=config.priority,
                 depends_on=config.depends_on_id.object_type or None,
-                cascade=config.cascade_sync,
-                last_sync=config.last_sync or None,
+                cascade=config.cascade_sync and config.object_type in CASCADING_TYPES,
+                last_sync=(last_syncs.get(config.id) if backend is not None else config.last_sync) or None,
             )
             for config in self
         ]
@@ -108,6 +172,18 @@ class LogikalSyncConfig(models.Model):
                         type=config.object_type,
                         interval=config.sync_interval_minutes,
                         staleness=config.staleness_threshold_minutes,
+                    )
+                )
+
+    @api.constrains("cascade_sync", "object_type")
+    def _check_cascade(self):
+        for config in self:
+            if config.cascade_sync and config.object_type not in CASCADING_TYPES:
+                raise ValidationError(
+                    _(
+                        "Only directories and projects cascade: LogiKal tells what changed below them. "
+                        "%(type)s are read in full whenever they sync.",
+                        type=config.display_name,
                     )
                 )
 
@@ -154,8 +230,25 @@ class LogikalSyncConfig(models.Model):
             },
         }
 
+    def action_reset_defaults(self):
+        """Restore the seeded intervals (interval, threshold, priority, dependency, cascade, enabled)."""
+        self.check_access("write")
+        configs = self.sudo().search([])
+        configs.write({"is_sync_enabled": True, "cascade_sync": False, "depends_on_id": False})
+        convert_file(self.env(su=True), "logikal_connector", SEED_FILE, {}, mode="init", noupdate=True)
+        return self._master_switch_notification(_("The sync intervals are back to their defaults."))
+
+    def action_view_status(self):
+        """The sync status of every object type on every connection."""
+        self.env["logikal.sync.state"].check_access("read")
+        self.env["logikal.sync.state"].sudo()._for(
+            self.env["logikal.backend"].sudo().search([]), self.sudo().search([])
+        )
+        return self.env["ir.actions.act_window"]._for_xml_id("logikal_connector.logikal_sync_state_action")
+
     def action_sync_now(self):
         """Queue a sync of these object types on every active connection (the cron does it at once)."""
+        self.check_access("write")  # LogiKal managers only
         requests = self.env["logikal.sync.request"]
         types = ",".join(self.sorted(lambda c: c.id).mapped("object_type"))
         for backend in self.env["logikal.backend"].search([]):

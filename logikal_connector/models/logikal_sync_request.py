@@ -1,8 +1,15 @@
 from odoo import _, api, fields, models
+from odoo.exceptions import UserError
 
 from ..services import progress
 
-REQUEST_STATES = [("queued", "Queued"), ("running", "Running"), ("done", "Done"), ("failed", "Failed")]
+REQUEST_STATES = [
+    ("queued", "Queued"),
+    ("running", "Running"),
+    ("done", "Done"),
+    ("partial", "Partial"),
+    ("failed", "Failed"),
+]
 SCOPES = [
     ("backend", "Everything"),
     ("directory", "Directory"),
@@ -43,8 +50,19 @@ class LogikalSyncRequest(models.Model):
 
     @api.model
     def _request(self, scope, values):
-        """Queue a sync of `scope`, or return the request already waiting for it, and wake the scheduler."""
+        """Queue a sync of `scope`, or return the request already waiting for it, and wake the scheduler.
+
+        Refused (UserError) for an archived connection: no worker serves it.
+        """
         probe = self.new(dict(values, scope=scope))
+        backend = probe.backend_id.sudo()
+        if not backend.active:
+            raise UserError(
+                _(
+                    "Connection %(name)s is archived: it is not synced. Restore it to sync again.",
+                    name=backend.name,
+                )
+            )
         pending = self.sudo().search([("key", "=", probe.key), ("state", "in", ("queued", "running"))], limit=1)
         request = pending.filtered(lambda r: r.state == "queued") or self.sudo().create(dict(values, scope=scope))
         target = request._target().sudo()

@@ -168,8 +168,3 @@ class LogikalSyncRun(models.Model):
                 "heartbeat": fields.Datetime.now(),
             }
         )
-
-    @api.autovacuum
-    def _gc_old_runs(self):
-        limit = fields.Datetime.subtract(fields.Datetime.now(), days=90)
-        self.search([("start_date", "<", limit), ("state", "!=", "running")]).unlink()

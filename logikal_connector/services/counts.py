@@ -10,6 +10,7 @@ class RunCounts:
     def __init__(self):
         self.by_type = {otype: Counter() for otype in OBJECT_TYPES}
         self.errors = []
+        self.waiting = 0  # items of the scope left for a later retry (backoff or parked): not synced
 
     def add(self, otype, outcome, amount=1):
         if amount:
@@ -18,6 +19,14 @@ class RunCounts:
     def fail(self, otype, label, error):
         self.add(otype, "failed")
         self.errors.append(f"{label}: {error}")
+
+    def wait(self, amount=1):
+        """Count items of the scope that were not tried now (they wait for their retry)."""
+        self.waiting += amount
+
+    def unsynced(self):
+        """How many items of the scope did not sync: failed now, or left waiting for a retry."""
+        return self.failures() + self.waiting
 
     def note(self, label, message):
         """Record something the run could not read that fails nothing (e.g. prices LogiKal refused to give)."""

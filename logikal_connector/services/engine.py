@@ -50,6 +50,8 @@ class SyncEngine:
         self.progress = progress or NoProgress()  # live progress on the bus (services/progress.py)
         self.thumbnails = 0
         self.parts_lists = 0
+        self.retry_now = False  # a Force Sync: failed and parked items are retried whatever their backoff
+        self.parts_lists_first = False  # the parts_list type has a lower priority number than elevations
         self._downloads = None
         self._last_beat = None
         self._elevation_dates = []
@@ -268,13 +270,19 @@ class SyncEngine:
         """
         thumbnails = [(r, e) for r, e in pairs if (force and r.active) or self.store.needs_thumbnail(r, e)]
         complete, due = self._due_parts_lists(pairs, force) if parts else (True, [])
-        keys = [(THUMBNAIL, e.id) for _r, e in thumbnails] + [(PARTS_LIST, e.id) for _r, e in due]
+        steps = [
+            ([(THUMBNAIL, e.id) for _r, e in thumbnails], lambda: self._take_thumbnails(thumbnails, batch)),
+            ([(PARTS_LIST, e.id) for _r, e in due], lambda: self._take_parts_lists(address, due, batch)),
+        ]
+        if self.parts_lists_first:
+            steps.reverse()
+        keys = [key for step_keys, _take in steps for key in step_keys]
         batch = DownloadBatch()
         with Prefetcher(lambda key: self._download(address, key), keys, deadline=self.deadline) as downloads:
             self._downloads = downloads
             try:
-                complete &= self._take_thumbnails(thumbnails, batch)
-                complete &= self._take_parts_lists(address, due, batch)
+                for _keys, take in steps:
+                    complete &= take()
             except SESSION_ERRORS:
                 self._store(batch)  # keep what came before the session gave up
                 raise
@@ -282,7 +290,9 @@ class SyncEngine:
                 self._downloads = None
         if before_store is not None and batch.waited:
             before_store()
-        return self._store(batch) and complete
+        complete = self._store(batch) and complete
+        self.store.stamp_synced([record for record, _elevation in pairs])
+        return complete
 
     def _take(self, key, batch):
         """The download of `key`; notes in `batch` whether the main thread had to wait for it."""
@@ -304,8 +314,9 @@ class SyncEngine:
         for record, elevation in pairs:
             if not ((force and record.active) or self.store.needs_parts_list(record, elevation)):
                 continue
-            if not force and (self._parked(record) or not self._due(record, force)):
+            if not (force or self.retry_now) and (self._parked(record) or not self._due(record, force)):
                 complete = False
+                self.store.counts.wait()
                 continue
             due.append((record, elevation))
         return complete, due
@@ -372,14 +383,17 @@ class SyncEngine:
 
     # ------------------------------------------------------------------ one elevation
     def sync_elevation(self, elevation):
-        """Refresh one elevation: its listing data, thumbnail and parts list, downloaded even if unchanged."""
+        """Refresh one elevation: its listing data, thumbnail and parts list, downloaded even if unchanged.
+
+        Returns whether it synced completely, or None when its phase no longer lists it.
+        """
         phase, project = elevation.phase_id, elevation.project_id
         address = (project.directory_id.path, project.logikal_id, phase.logikal_id)
         listed = self.session.list_elevations(*address)
         records = self.store.elevations(phase, listed)
         wanted = [(records[e.id], e) for e in listed if e.id == elevation.logikal_id]
         if not wanted:
-            return False
+            return None
         complete = self._fetch_files(address, wanted, True)
         self.checkpoint()
         return complete

@@ -31,7 +31,7 @@ class TypePass:
         if not self.run.tree_done:
             self._list_tree(engine)
         descend(self.scheduler, engine, self.run, self.run, wait_for_helpers=True)
-        self.scheduler.stamp_types(self.types & planning.DESCENT_TYPES, engine.store.counts)
+        self.scheduler.stamp_types(self.types & planning.DESCENT_TYPES, engine.store.counts, backend=engine.backend)
 
     def _list_tree(self, engine):
         walk_types = self.types & planning.WALK_TYPES
@@ -47,7 +47,7 @@ class TypePass:
             finally:  # also when the budget ran out mid-walk: what changed is kept for the cascade
                 changed = [result.projects[guid].id for guid in result.changed if guid in result.projects]
                 self.run.write({"cascade_project_ids": [(4, pid) for pid in changed]})
-        self.scheduler.stamp_types(walk_types, engine.store.counts, complete=result.complete)
+        self.scheduler.stamp_types(walk_types, engine.store.counts, complete=result.complete, backend=engine.backend)
         self.run.write({"tree_done": True, "planned_project_ids": [(6, 0, self._units(engine).ids)]})
         engine.checkpoint()
         self.scheduler.wake_helpers(self.run)
@@ -56,7 +56,7 @@ class TypePass:
         Project = engine.env["logikal.project"].sudo()
         units = Project.browse()
         deep = self.types & planning.DESCENT_TYPES
-        if deep and (self.run.trigger != "cron" or not self.scheduler.blocked(deep)):
+        if deep and (self.run.trigger != "cron" or not self.scheduler.blocked(deep, engine.backend)):
             units = Project.search(_eligible_domain(engine.backend), order="last_sync_date asc nulls first, id")
             if self._may_skip(engine):
                 units -= self._skipped(engine, units)

@@ -162,7 +162,7 @@ def result_title(env, run):
     if run.state == "done":
         return env._("LogiKal sync done")
     if run.state == "partial":
-        return env._("LogiKal sync done, %(count)s failed", count=run.total_failed)
+        return env._("LogiKal sync partial: %(count)s failed", count=run.total_failed)
     return env._("LogiKal sync failed")
 
 
@@ -200,13 +200,12 @@ def announce_requests(requests):
     """The end of Force Sync / Sync now requests, one message per requester: the result, closing the progress."""
     for request in requests.filtered("requested_by_id"):
         run = request.run_id
-        state = run.state if run and request.state == "done" else "failed"
+        ended = run and request.state in ("done", "partial")  # partial: some items of the scope did not sync
+        state = run.state if ended else "failed"
         payload = dict(
             run_payload(run, state) if run else {"run_id": False, "state": "failed"},
             final=True,
-            title=result_title(request.env, run)
-            if run and request.state == "done"
-            else request.env._("LogiKal sync failed"),
+            title=result_title(request.env, run) if ended else request.env._("LogiKal sync failed"),
             message=request.message or "",
         )
         target = request._target()

@@ -9,9 +9,10 @@ import logging
 import time
 
 from odoo import fields
+from odoo.exceptions import UserError
 from psycopg2.errors import TransactionRollbackError
 
-from ..logikal import CallStats, LogikalBudgetSpent, LogikalError
+from ..logikal import CallStats, LogikalAuthError, LogikalBudgetSpent, LogikalError
 from .counts import RunCounts
 from .engine import BudgetExhausted, SyncEngine
 from .progress import RunProgress
@@ -88,12 +89,18 @@ class SyncRunner:
                     heartbeat=lambda: self._beat(run),
                     progress=progress,
                 )
+                engine.retry_now = run.trigger == "force"  # Force Sync means now, whatever the backoff
+                engine.parts_lists_first = _parts_lists_first(self.env)
                 work(engine)
-            state, message = ("partial" if counts.failures() else "done"), ""
+            state, message = _ended(counts), ""
         except (BudgetExhausted, LogikalBudgetSpent):
             state, message = "running", "time budget spent; resumes on the next tick"
             if not resumable:
-                state, message = ("partial" if counts.failures() else "done"), "time budget spent"
+                state, message = _ended(counts), "time budget spent"
+        except UserError as error:  # the connection cannot be used as configured (e.g. no password)
+            state, message = "failed", str(error)
+        except LogikalAuthError as error:
+            state, message = "failed", self._auth_message(error, engine)
         except LogikalError as error:
             state, message = "failed", str(error)
         except TransactionRollbackError as error:  # another worker wrote the same rows: redo the unit later
@@ -110,6 +117,17 @@ class SyncRunner:
             state, message = "failed", f"internal error: {error.__class__.__name__}: {error}"
         self._finish(run, state, message, counts, stats, engine, time.monotonic() - started, progress)
         return RunOutcome(run, state, message)
+
+    def _auth_message(self, error, engine):
+        if engine is None:  # refused at login: the credentials, not the session
+            return self.env._(
+                "LogiKal refused the login of user %(user)s on connection %(name)s: check the user name and "
+                "password (%(status)s).",
+                user=self.backend.username,
+                name=self.backend.name,
+                status=error.status or error,
+            )
+        return str(error)
 
     def _beat(self, run):
         run.write({"heartbeat": fields.Datetime.now()})
@@ -134,9 +152,40 @@ class SyncRunner:
         )
         if state != "running":
             vals.update({"state": state, "end_date": fields.Datetime.now()})
+            self._note_on_connection(state, message)
+        if state == "partial":
+            vals["error_summary"] = "\n".join(filter(None, [_partial_line(self.env, counts), vals["error_summary"]]))
         run.write(vals)
         progress.finish(state, message)  # final figures; a scheduled pass's result and alerts
         self._commit()
+
+    def _note_on_connection(self, state, message):
+        """A failed run says why on its connection too; a run that worked clears it."""
+        error = message[:250] if state == "failed" else False
+        if self.backend.last_sync_error != error:
+            self.backend.write({"last_sync_error": error})
+
+
+def _ended(counts):
+    """done only when every item of the scope synced; else partial."""
+    return "partial" if counts.unsynced() else "done"
+
+
+def _partial_line(env, counts):
+    failed, waiting = counts.failures(), counts.waiting
+    text = env._("%(count)s items failed", count=failed) if failed else ""
+    if waiting:
+        text = ", ".join(filter(None, [text, env._("%(count)s wait for their retry", count=waiting)]))
+    return text + "."
+
+
+def _parts_lists_first(env):
+    """Whether parts lists outrank thumbnails (the elevation type) by priority in Sync Intervals."""
+    priority = {
+        c.object_type: c.priority
+        for c in env["logikal.sync.config"].sudo().search([("object_type", "in", ("elevation", "parts_list"))])
+    }
+    return priority.get("parts_list", 0) < priority.get("elevation", 0)
 
 
 def _add_counts(run, vals):

@@ -22,7 +22,7 @@ from odoo.tools import config as odoo_config
 
 from ..logikal import planning
 from ..models.res_config_settings import background_sync_enabled
-from . import locks, work
+from . import locks, retention, sync_state, work
 from .passes import TypePass, descend
 from .runner import SyncRunner
 
@@ -116,12 +116,18 @@ class Scheduler:
             for backend in self.env["logikal.backend"].search([]):
                 if self.time_left():
                     self._serve(backend)
+            self.housekeeping()
         finally:
             self.locks.release_all()
             self._commit()
         remaining = self.remaining()
         self._notify(remaining)
         return self.done, remaining
+
+    def housekeeping(self):
+        """After the work of the call (outside its budget): refuse requests of archived connections, purge."""
+        sync_state.refuse_requests_of_archived_connections(self.env)
+        retention.purge(self.env)
 
     def _serve(self, backend):
         slot = self.locks.acquire_slot(backend)
@@ -234,7 +240,7 @@ class Scheduler:
         success = outcome.state in ("done", "partial")
         group.write(
             {
-                "state": "done" if success else "failed",
+                "state": outcome.state if success else "failed",
                 "done_date": fields.Datetime.now(),
                 "message": _outcome_message(run, outcome),
             }
@@ -269,15 +275,16 @@ class Scheduler:
             backends = self.env["logikal.backend"].search([])
             if self._passes(backends) or self._continue_aborted(backends):
                 return None
-            configs = self.configs()
-            plan = planning.plan(configs._planning_configs(), fields.Datetime.now())
-            if not plan:
-                return None
-            configs.filtered(lambda c: c.object_type in plan.types).write({"last_attempt": fields.Datetime.now()})
-            values = {"plan": {"types": list(plan.types), "cascade": sorted(plan.cascade)}}
-            runs = [self.runner(b).start("cron", "scheduled", plan.types, values=values) for b in backends]
+            runs = []
+            for backend in backends:  # each connection's own last syncs decide what is due on it
+                plan = sync_state.plan(self.env, backend, fields.Datetime.now())
+                if not plan:
+                    continue
+                sync_state.note_attempt(self.env, backend, plan.types)
+                values = {"plan": {"types": list(plan.types), "cascade": sorted(plan.cascade)}}
+                runs.append(self.runner(backend).start("cron", "scheduled", plan.types, values=values))
             self._commit()
-            return runs
+            return runs or None
         finally:
             self.locks.unlock(locks.LEAD, PLANNING_KEY)
 
@@ -395,42 +402,16 @@ class Scheduler:
         return [row[0] for row in self.env.cr.fetchall()]
 
     # ------------------------------------------------------------------ per-type bookkeeping
-    def blocked(self, types):
-        """Types whose parent type is still stale are skipped (noted on their interval); returns them."""
-        configs = self.configs()
-        now = fields.Datetime.now()
-        blocked = {t: planning.blocked_by(configs._planning_configs(), t, now, synced_with=types) for t in types}
-        blocked = {t: parent for t, parent in blocked.items() if parent}
-        for object_type, parent in blocked.items():
-            configs.filtered(lambda c, t=object_type: c.object_type == t).write(
-                {
-                    "last_result": "skipped",
-                    "last_message": f"waiting for {parent}: it is not fresh",
-                }
-            )
-        return set(blocked)
+    def blocked(self, types, backend):
+        """Types whose parent type is still stale on `backend` are skipped (noted on its status); returns them."""
+        return set(sync_state.blocked(self.env, backend, types, fields.Datetime.now()))
 
-    def stamp_types(self, types, counts, complete=True):
-        """Record that `types` were synced now (written with the unit that completed them)."""
-        if not types:
-            return
-        failures = counts.failures()
-        self.configs().filtered(lambda c: c.object_type in types).write(
-            {
-                "last_sync": fields.Datetime.now(),
-                "last_result": "partial" if failures or not complete else "done",
-                "last_message": f"{failures} items failed; they are retried" if failures else False,
-            }
-        )
+    def stamp_types(self, types, counts, complete=True, *, backend):
+        """Record that `types` were synced now on `backend` (written with the unit that completed them)."""
+        sync_state.note_synced(self.env, backend, types, counts, complete)
 
     def stamp_failure(self, run, outcome):
-        types = (run.plan or {}).get("types", [])
-        self.configs().filtered(lambda c: c.object_type in types).write(
-            {
-                "last_result": "failed",
-                "last_message": (outcome.message or "")[:250],
-            }
-        )
+        sync_state.note_failure(self.env, run.backend_id, (run.plan or {}).get("types", []), outcome.message)
         self._commit()
 
 
@@ -452,4 +433,7 @@ def _outcome_message(run, outcome):
         f"{run.scope}: {run.total_changes} changes, {run.total_failed} failures, "
         f"{run.api_calls} API calls, {run.logins} logins in {run.duration:.1f} s"
     )
+    if outcome.state == "partial":
+        first = (run.error_summary or "").split("\n", 1)[0]
+        text = run.env._("Partial: %(what)s Errors lists them on the run (Sync Runs). %(text)s", what=first, text=text)
     return f"{text}. {outcome.message}" if outcome.message else text

@@ -119,6 +119,8 @@ class RecordStore:
         self.env = env
         self.backend = backend
         self.counts = counts if counts is not None else RunCounts()
+        self._failed = set()  # ids of elevations that failed in this run
+        self._healed = set()  # ids of elevations whose files downloaded and stored in this run
 
     def _model(self, name):
         return self.env[name].sudo().with_context(active_test=False, tracking_disable=True)
@@ -195,6 +197,10 @@ class RecordStore:
             return
         subtree = self._model("logikal.directory").search([("id", "child_of", directories.ids)])
         self._archive("directory", subtree)
+        projects = self._model("logikal.project").search(
+            [("backend_id", "=", self.backend.id), ("directory_id", "in", subtree.ids), ("active", "=", True)]
+        )
+        self._archive_projects(projects)
 
     def stamp(self, records):
         records.write(
@@ -228,9 +234,14 @@ class RecordStore:
             if p.id not in existing or existing[p.id].logikal_changed_date != naive_utc(p.changed_date)
         }
         wanted = [(p.id, self._project_vals(p, directory, existing.get(p.id))) for p in listed]
+        was_active = {guid: record.active for guid, record in existing.items()}
         records = self._upsert(
             "project", model, existing, wanted, lambda guid: {"backend_id": self.backend.id, "logikal_id": guid}
         )
+        archived = [r.id for guid, r in records.items() if was_active.get(guid) and not r.active]
+        restored = [r.id for guid, r in records.items() if was_active.get(guid) is False and r.active]
+        self._archive_contents(model.browse(archived))
+        self._restore_contents(model.browse(restored))
         return records, changed
 
     def _project_vals(self, project, directory, record):
@@ -246,7 +257,36 @@ class RecordStore:
                 ("active", "=", True),
             ]
         )
-        return self._archive("project", missing, {"deleted_date": fields.Datetime.now()})
+        return self._archive_projects(missing)
+
+    def _archive_projects(self, projects):
+        archived = self._archive("project", projects, {"deleted_date": fields.Datetime.now()})
+        self._archive_contents(archived)
+        return archived
+
+    def _archive_contents(self, projects):
+        """Archive the live phases and elevations of archived `projects`, marked to come back with them."""
+        if not projects:
+            return
+        marked = {"archived_with_project": True}
+        phases = self._model("logikal.phase").search([("project_id", "in", projects.ids), ("active", "=", True)])
+        self._archive("phase", phases, marked)
+        elevations = self._model("logikal.elevation").search(
+            [("project_id", "in", projects.ids), ("active", "=", True)]
+        )
+        self._archive("elevation", elevations, dict(marked, deleted_date=fields.Datetime.now()))
+
+    def _restore_contents(self, projects):
+        """Bring back the phases and elevations archived with `projects` (not those removed on their own)."""
+        if not projects:
+            return
+        domain = [("project_id", "in", projects.ids), ("active", "=", False), ("archived_with_project", "=", True)]
+        phases = self._model("logikal.phase").search(domain)
+        phases.write({"active": True, "archived_with_project": False})
+        self.counts.add("phase", "updated", len(phases))
+        elevations = self._model("logikal.elevation").search(domain)
+        elevations.write({"active": True, "archived_with_project": False, "deleted_date": False})
+        self.counts.add("elevation", "updated", len(elevations))
 
     # ------------------------------------------------------------------ phases
     def phases(self, project, listed):
@@ -295,6 +335,7 @@ class RecordStore:
         self._write_files("image_1920", {record.id: data for record, _elevation, data in items})
         for record, elevation, _data in items:
             record.write({"thumbnail_version": version_key(elevation)})
+            self._healed.add(record.id)
 
     def _write_files(self, field_name, files, stored_ids=None):
         """Set the attachment-stored binary `field_name` of elevations {id: bytes}, as the field itself would.
@@ -360,10 +401,22 @@ class RecordStore:
             else:
                 changed.append(item)
         self._write_parsed(changed)
-        stale = [item.record.id for item in items if item.error is None and item.record.sync_error]
-        if stale:
-            self.stamp(self._model("logikal.elevation").browse(stale))
+        self._healed.update(item.record.id for item in items if item.error is None)
         return success
+
+    def stamp_synced(self, records):
+        """Stamp the live elevations of `records` that synced in this run: Synced, with the date, errors cleared.
+
+        Not stamped: what failed in this run, and what still carries an older failure that was not retried
+        now (it waits for its retry).
+        """
+        synced = [
+            r.id
+            for r in records
+            if r.active and r.id not in self._failed and (r.sync_state != "failed" or r.id in self._healed)
+        ]
+        if synced:
+            self.stamp(self._model("logikal.elevation").browse(synced))
 
     def _parse_failed(self, record, error):
         record.write({"parse_state": "error", "parse_error": str(error)[:MAX_ERROR_LENGTH]})
@@ -521,6 +574,8 @@ class RecordStore:
             }
         )
         self.counts.fail(otype, record.display_name, error)
+        if record._name == "logikal.elevation":
+            self._failed.add(record.id)
         _logger.info("LogiKal sync: %s %s failed (attempt %s): %s", otype, record.display_name, attempts, error)
 
 

@@ -52,7 +52,7 @@ def project(run, project_record):
 
 def elevation(run, elevation_record):
     def work(engine):
-        if not engine.sync_elevation(elevation_record):
+        if engine.sync_elevation(elevation_record) is None:
             engine.store.record_failure(elevation_record, "elevation", "not listed in its phase any more")
 
     return work

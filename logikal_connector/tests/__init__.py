@@ -7,4 +7,6 @@ from . import test_scheduler
 from . import test_change_detection
 from . import test_progress
 from . import test_tour_progress
+from . import test_sync_truth
+from . import test_tour_elevation_force_sync
 from . import test_prices

@@ -38,6 +38,7 @@ RIGHTS = {
     "logikal.sync.config": ("", "r", "rw"),
     "logikal.sync.run": ("", "r", "r"),
     "logikal.sync.request": ("", "r", "r"),
+    "logikal.sync.state": ("", "r", "r"),
 }
 WRITES = {
     "logikal.backend": {"name": "Renamed"},
@@ -50,7 +51,31 @@ WRITES = {
     "logikal.sync.config": {"sync_interval_minutes": 45},
     "logikal.sync.run": {"scope": "Renamed"},
     "logikal.sync.request": {"message": "Renamed"},
+    "logikal.sync.state": {"last_message": "Renamed"},
 }
+# every public action_* of the addon: (model, method, extra args) -> the roles allowed to call it over RPC
+ACTIONS = {
+    ("logikal.backend", "action_test_connection", ()): ("manager",),
+    ("logikal.backend", "action_force_sync", ()): ("user", "manager"),
+    ("logikal.backend", "action_view_runs", ()): ("user", "manager"),
+    ("logikal.directory", "action_include", ()): ("manager",),
+    ("logikal.directory", "action_exclude", ()): ("manager",),
+    ("logikal.directory", "action_view_projects", ()): ("user", "manager"),
+    ("logikal.directory", "action_force_sync", ()): ("user", "manager"),
+    ("logikal.project", "action_view_elevations", ()): ("user", "manager"),
+    ("logikal.project", "action_view_errors", ()): ("user", "manager"),
+    ("logikal.project", "action_view_runs", ()): ("user", "manager"),
+    ("logikal.project", "action_force_sync", ()): ("user", "manager"),
+    ("logikal.elevation", "action_force_sync", ()): ("user", "manager"),
+    ("logikal.elevation", "action_reparse", ()): ("manager",),
+    ("logikal.sync.config", "action_sync_now", ()): ("manager",),
+    ("logikal.sync.config", "action_set_background_sync", (True,)): ("manager",),
+    ("logikal.sync.config", "action_pause_background_sync", ()): ("manager",),
+    ("logikal.sync.config", "action_resume_background_sync", ()): ("manager",),
+    ("logikal.sync.config", "action_reset_defaults", ()): ("manager",),
+    ("logikal.sync.config", "action_view_status", ()): ("user", "manager"),
+}
+API_MODEL_ACTIONS = {"action_set_background_sync"}
 
 
 def create_users(env, prefix):
@@ -100,6 +125,12 @@ def create_records(env, name="Security"):
         "logikal.sync.config": env["logikal.sync.config"].search([("object_type", "=", "project")]),
         "logikal.sync.run": env["logikal.sync.run"].create({"backend_id": backend.id, "trigger": "manual"}),
         "logikal.sync.request": env["logikal.sync.request"].create({"backend_id": backend.id, "scope": "backend"}),
+        "logikal.sync.state": env["logikal.sync.state"].create(
+            {
+                "backend_id": backend.id,
+                "config_id": env["logikal.sync.config"].search([("object_type", "=", "project")]).id,
+            }
+        ),
     }
 
 
@@ -125,6 +156,10 @@ def create_vals(records, model):
         "logikal.sync.config": {"object_type": "project"},
         "logikal.sync.run": {"backend_id": backend.id, "trigger": "manual"},
         "logikal.sync.request": {"backend_id": backend.id, "scope": "backend"},
+        "logikal.sync.state": {
+            "backend_id": backend.id,
+            "config_id": records["logikal.sync.config"].search([("object_type", "=", "phase")]).id,
+        },
     }[model]
 
 
@@ -550,6 +585,43 @@ class TestAccessRightsRpc(AccessFixture, HttpCase):
         self.assertEqual(
             self.call("logikal.backend", "read", [backend_id], ["password"])[0]["password"], "Rpc-Secret-11"
         )
+
+    @mute_logger("odoo.http")
+    def test_every_public_action_checks_the_callers_group(self):
+        for role in ROLES:
+            self.login(role)
+            for (model, method, extra), roles in ACTIONS.items():
+                with self.subTest(role=role, model=model, method=method):
+                    ids = [] if method in API_MODEL_ACTIONS else [self.records[model].id]
+                    args = list(extra) if method in API_MODEL_ACTIONS else [ids, *extra]
+                    self.assert_rpc(role in roles, model, method, *args)
+                    self.records["logikal.directory"].exclude_from_sync = False
+                    self.env["ir.config_parameter"].set_param(MASTER_SWITCH, "True")
+
+    def test_refused_actions_change_nothing(self):
+        elevation, config = self.records["logikal.elevation"], self.records["logikal.sync.config"]
+        elevation.write({"parse_state": "error", "parse_error": "kept"})
+        requests = self.env["logikal.sync.request"].search_count([])
+        self.login("user")
+        with mute_logger("odoo.http"):
+            self.assert_rpc(False, "logikal.elevation", "action_reparse", [elevation.id])
+            self.assert_rpc(False, "logikal.sync.config", "action_sync_now", [config.id])
+        self.assertEqual((elevation.parse_state, elevation.parse_error), ("error", "kept"))
+        self.assertEqual(self.env["logikal.sync.request"].search_count([]), requests)
+
+    def test_every_public_action_is_in_the_matrix(self):
+        found = set()
+        for model in {*RIGHTS, "logikal.sync.mixin"}:
+            cls = type(self.env[model])
+            found |= {
+                (model, name)
+                for name in dir(cls)
+                if name.startswith("action_")
+                and callable(getattr(cls, name))
+                and "logikal_connector" in (getattr(getattr(cls, name), "__module__", "") or "")
+            }
+        found = {(m, n) for m, n in found if m != "logikal.sync.mixin"}
+        self.assertEqual(found, {(model, method) for model, method, _extra in ACTIONS})
 
     def test_force_sync_through_json_rpc(self):
         self.login("user")

@@ -284,11 +284,26 @@ class TestMutations(LogikalSimulatorCase):
         self.assertEqual(run.project_archived, 1)
 
     def test_removed_project_is_archived_then_restored(self):
-        self.sim.mutate("remove", project=self.first_project["id"])
-        self.run_sync()
-        project = self.project(self.first_project["id"])
-        self.assertFalse(project.active)
-        self.assertTrue(project.deleted_date)
+        guid = next(p["id"] for p in self.before["projects"] if self.project(p["id"]).elevation_ids)
+        project = self.project(guid)
+        phases, elevations = project.phase_ids, project.elevation_ids.filtered("active")
+        removed = self.sim.dataset.projects[guid]  # LogiKal lists it again later (restored from a backup)
+        self.sim.mutate("remove", project=guid)
+        run = self.run_sync()
+        self.assertEqual((project.active, bool(project.deleted_date)), (False, True))
+        self.assertFalse(
+            any(phases.mapped("active") + elevations.mapped("active")), "its phases and elevations go with it"
+        )
+        self.assertEqual((run.project_archived, run.phase_archived), (1, len(phases)))
+        with self.sim._lock:
+            self.sim.dataset.projects[guid] = removed
+            self.sim.dataset.directories[removed.directory].projects.append(guid)
+        run = self.run_sync()
+        self.assertEqual((project.active, project.deleted_date, project.sync_state), (True, False, "done"))
+        self.assertTrue(all(phases.mapped("active") + elevations.mapped("active")), "they come back with it")
+        self.assertFalse(any(elevations.mapped("deleted_date")))
+        self.assertEqual(project.with_context(active_test=True).elevation_ids, elevations)
+        self.assertEqual((run.project_archived, run.parts_downloads), (0, 0), "nothing is downloaded again")
 
     def test_recycled_elevation_is_archived(self):
         data = self.live_elevation()

@@ -19,8 +19,9 @@ from .common import PASSWORD, USERNAME, Simulator, generate_dataset
 CLOSED_PORT_URL = "http://127.0.0.1:9/api/v3"
 
 
-@tagged("post_install", "-at_install")
-class TestLogikalTours(HttpCase):
+class LogikalTourCase(HttpCase):
+    """A simulator and a backend for tours; the tour test modules (test_tour*.py) build on it."""
+
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
@@ -51,6 +52,43 @@ class TestLogikalTours(HttpCase):
         configs = self.env["logikal.sync.config"].search([])
         return {config.object_type: config for config in configs}
 
+    def _synced_tour_project(self, broken_elevation=None):
+        """Sync the simulator's dataset once, with one project renamed "Tour Project".
+
+        With `broken_elevation`, its first elevation gets that name and a corrupt parts list.
+        """
+        data = self.sim.expected()
+        with_elevations = {e["project"] for e in data["elevations"] if not e["isInRecycleBin"]}
+        guid = next(p["id"] for p in data["projects"] if not p["isDeleted"] and p["id"] in with_elevations)
+        self.sim.mutate("rename", project=guid, name="Tour Project")
+        if broken_elevation:
+            elevation = next(e["id"] for e in data["elevations"] if e["project"] == guid and not e["isInRecycleBin"])
+            self.sim.mutate("rename", elevation=elevation, name=broken_elevation)
+            self.sim.set_faults(corrupt={elevation: "sqlite"})
+        runner = SyncRunner(self.env, self.backend)
+        run = runner.start("manual", "everything", work.ALL_TYPES)
+        runner.execute(run, work.everything(run))
+        self.assertEqual(run.state, "partial" if broken_elevation else "done", run.error_summary)
+        project = self.env["logikal.project"].search([("logikal_id", "=", guid)])
+        self.assertEqual(project.name, "Tour Project")
+        if broken_elevation:
+            self.assertNotEqual(project.sync_state, "done", "a project with a failed parts list is not complete")
+        else:
+            self.assertEqual(project.sync_state, "done")
+        self.assertTrue(project.thumbnail)
+        return project
+
+    def _notifications(self, user):
+        """(state, title) of the sync results sent to `user` (flushed as a commit would)."""
+        self.env.cr.precommit.run()
+        messages = self.env["bus.bus"].sudo().search([("channel", "like", f'"res.partner",{user.partner_id.id}]')])
+        found = [json.loads(m.message) for m in messages]
+        results = [n["payload"] for n in found if n["type"] == "logikal_sync_progress" and n["payload"]["final"]]
+        return [(payload["state"], payload["title"]) for payload in results]
+
+
+@tagged("post_install", "-at_install")
+class TestLogikalTours(LogikalTourCase):
     # ------------------------------------------------------------------ admin: sync intervals
     def test_admin_edits_interval_and_disables_a_type(self):
         before = {t: (c.sync_interval_minutes, c.is_sync_enabled) for t, c in self.configs().items()}
@@ -118,37 +156,3 @@ class TestLogikalTours(HttpCase):
         self.assertIn("SQLite", broken.parse_error)
 
         self.start_tour("/odoo", "logikal_user_parts_list_error", login=user.login)
-
-    def _synced_tour_project(self, broken_elevation=None):
-        """Sync the simulator's dataset once, with one project renamed "Tour Project".
-
-        With `broken_elevation`, its first elevation gets that name and a corrupt parts list.
-        """
-        data = self.sim.expected()
-        with_elevations = {e["project"] for e in data["elevations"] if not e["isInRecycleBin"]}
-        guid = next(p["id"] for p in data["projects"] if not p["isDeleted"] and p["id"] in with_elevations)
-        self.sim.mutate("rename", project=guid, name="Tour Project")
-        if broken_elevation:
-            elevation = next(e["id"] for e in data["elevations"] if e["project"] == guid and not e["isInRecycleBin"])
-            self.sim.mutate("rename", elevation=elevation, name=broken_elevation)
-            self.sim.set_faults(corrupt={elevation: "sqlite"})
-        runner = SyncRunner(self.env, self.backend)
-        run = runner.start("manual", "everything", work.ALL_TYPES)
-        runner.execute(run, work.everything(run))
-        self.assertEqual(run.state, "partial" if broken_elevation else "done", run.error_summary)
-        project = self.env["logikal.project"].search([("logikal_id", "=", guid)])
-        self.assertEqual(project.name, "Tour Project")
-        if broken_elevation:
-            self.assertNotEqual(project.sync_state, "done", "a project with a failed parts list is not complete")
-        else:
-            self.assertEqual(project.sync_state, "done")
-        self.assertTrue(project.thumbnail)
-        return project
-
-    def _notifications(self, user):
-        """(state, title) of the sync results sent to `user` (flushed as a commit would)."""
-        self.env.cr.precommit.run()
-        messages = self.env["bus.bus"].sudo().search([("channel", "like", f'"res.partner",{user.partner_id.id}]')])
-        found = [json.loads(m.message) for m in messages]
-        results = [n["payload"] for n in found if n["type"] == "logikal_sync_progress" and n["payload"]["final"]]
-        return [(payload["state"], payload["title"]) for payload in results]
