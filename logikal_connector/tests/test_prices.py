@@ -96,6 +96,7 @@ class TestPrices(LogikalSimulatorCase):
         self.assertNotEqual(record.net_price_unit, elevation_prices(data)["netPricePerUnit"])
         self.assertEqual(record.amount, 3)
 
+    @mute_logger("odoo.addons.logikal_connector.services.trust")  # the no-bump server is reported at WARNING
     def test_server_that_does_not_bump_the_project_date_gets_prices_on_the_next_pass(self):
         sim = Simulator(generate_dataset("small", child_edits_bump_project=False), username=USERNAME, password=PASSWORD)
         sim.start()

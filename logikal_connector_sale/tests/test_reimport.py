@@ -1,4 +1,5 @@
 from odoo.tests import tagged
+from odoo.tools import mute_logger
 
 from .common import LogikalSaleCase, description, elevation_prices
 
@@ -99,6 +100,7 @@ class TestReimport(LogikalSaleCase):
         self.assertEqual(result, {"added": 0, "updated": 0, "removed": 0})
         self.assertEqual(self.snapshot(), before)
 
+    @mute_logger("odoo.addons.logikal_connector.services.trust")  # the no-bump server is reported at WARNING
     def test_changed_flag_follows_an_elevation_change_without_a_project_date(self):
         self.changed_date_at_import = self.project_record.logikal_changed_date
         self.sim.dataset.child_edits_bump_project = False
