@@ -11,7 +11,7 @@ class LogikalSyncRequest(models.Model):
     def write(self, vals):
         """When a Force Sync ends, the quotations that asked for it ("Update from LogiKal") are re-imported."""
         result = super().write(vals)
-        if vals.get("state") in ("done", "failed"):
+        if vals.get("state") in ("done", "partial", "failed"):
             self._logikal_follow_ups()
         return result
 

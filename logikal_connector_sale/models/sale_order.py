@@ -213,6 +213,12 @@ class SaleOrder(models.Model):
         """The Force Sync of an "Update from LogiKal" ended: re-import with the last import's choices."""
         for order in self:
             project = order.logikal_project_id.sudo()
+            if request.state == "partial" and project.sync_state != "failed":
+                order.message_post(
+                    body=self.env._("Update from LogiKal: the sync did not complete, nothing re-imported. %s")
+                    % (request.message or "")
+                )
+                continue
             if request.state != "done" or project.sync_state == "failed":
                 order.message_post(
                     body=self.env._(
