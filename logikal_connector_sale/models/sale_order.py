@@ -215,8 +215,9 @@ class SaleOrder(models.Model):
             project = order.logikal_project_id.sudo()
             if request.state == "partial" and project.sync_state != "failed":
                 order.message_post(
-                    body=self.env._("Update from LogiKal: the sync did not complete, nothing re-imported. %s")
-                    % (request.message or "")
+                    body=self.env._(
+                        "Update from LogiKal: the sync did not complete, nothing re-imported. %s", request.message or ""
+                    )
                 )
                 continue
             if request.state != "done" or project.sync_state == "failed":
