@@ -100,10 +100,13 @@ def prepare_database(python, config, addons):
     exists = devenv.database_exists(DATABASE, python, config)
     if exists and (devenv.read_text(stamp) or "").strip() == wanted:
         return True
-    action = "-u" if exists else "-i"
+    names = ",".join(addons)
+    # an existing database gets -i too: an addon added to the repository since it was created is installed
+    # (Odoo installs only the uninstalled ones of -i and updates only the installed ones of -u)
+    actions = ["-i", names, "-u", names] if exists else ["-i", names]
     verb = "updating" if exists else "creating"
-    devenv.say(f"{verb} database {DATABASE} ({action} {','.join(addons)}) ...")
-    cmd = [python, "-m", "odoo", "-c", config, action, ",".join(addons), "--stop-after-init", "--log-level=warn"]
+    devenv.say(f"{verb} database {DATABASE} ({' '.join(actions)}) ...")
+    cmd = [python, "-m", "odoo", "-c", config, *actions, "--stop-after-init", "--log-level=warn"]
     result = subprocess.run(cmd, capture_output=True, text=True)
     if result.returncode != 0 or " ERROR " in result.stdout + result.stderr:
         sys.stderr.write((result.stdout + result.stderr)[-4000:])

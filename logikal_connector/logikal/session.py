@@ -383,7 +383,8 @@ class LogikalSession:
             except LogikalWrongContext:
                 self.rules.exact_level_only.add(endpoint)
             except LogikalAuthError:
-                pass  # the regular path below re-logs in with its reason
+                # the regular path below re-logs in with its reason
+                _logger.debug("%s refused the session on a deeper cursor: re-login on the regular path", endpoint)
         try:
             self._navigate(target, recovering=False)
             return self._call(operation, endpoint, target)

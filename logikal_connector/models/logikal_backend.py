@@ -1,7 +1,7 @@
 import logging
 from urllib.parse import urlsplit
 
-from odoo import _, api, fields, models
+from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
 from ..logikal import LogikalClient, LogikalError, LogikalSession
@@ -122,7 +122,7 @@ class LogikalBackend(models.Model):
         for backend in self.filtered("password_input"):
             if len(backend.password_input) > MAX_PASSWORD_LENGTH:
                 raise ValidationError(
-                    _("The password is too long (at most %(limit)s characters).", limit=MAX_PASSWORD_LENGTH)
+                    self.env._("The password is too long (at most %(limit)s characters).", limit=MAX_PASSWORD_LENGTH)
                 )
             backend.sudo().password = backend.password_input
         self.invalidate_recordset(["password_input"])  # the typed value must not be echoed back (web_save)
@@ -143,7 +143,7 @@ class LogikalBackend(models.Model):
             problem = backend._url_problem(backend.url or "")
             if problem:
                 raise ValidationError(  # the URL itself is not repeated: it may hold credentials
-                    _(
+                    self.env._(
                         "The API URL is not usable: %(problem)s. Example: https://server/MbioeService.svc/api/v3",
                         problem=problem,
                     )
@@ -155,7 +155,7 @@ class LogikalBackend(models.Model):
             return self.env._("it is longer than %(limit)s characters", limit=MAX_URL_LENGTH)
         try:
             parts = urlsplit(url)
-            parts.port  # noqa: B018 - raises ValueError for a port that is not a number in 0..65535
+            _port = parts.port  # raises ValueError for a port that is not a number in 0..65535
         except ValueError:
             return self.env._("it is not a valid URL")
         if parts.scheme not in ("http", "https"):
@@ -173,7 +173,7 @@ class LogikalBackend(models.Model):
         for backend in self:
             if not (backend.username or "").strip() or len(backend.username) > MAX_USERNAME_LENGTH:
                 raise ValidationError(
-                    _(
+                    self.env._(
                         "The LogiKal user name must be set and at most %(limit)s characters long.",
                         limit=MAX_USERNAME_LENGTH,
                     )
@@ -190,14 +190,14 @@ class LogikalBackend(models.Model):
     def _limit_message(self, name, low, high, low_included, value):
         label = self._fields[name]._description_string(self.env)
         if low_included:
-            return _(
+            return self.env._(
                 "%(field)s must be between %(low)s and %(high)s (got %(value)s).",
                 field=label,
                 low=low,
                 high=high,
                 value=value,
             )
-        return _(
+        return self.env._(
             "%(field)s must be greater than %(low)s and at most %(high)s (got %(value)s).",
             field=label,
             low=low,
@@ -256,7 +256,7 @@ class LogikalBackend(models.Model):
         self.ensure_one()
         password = self.sudo().password
         if not password:
-            raise UserError(_("Connection %(name)s has no password.", name=self.name))
+            raise UserError(self.env._("Connection %(name)s has no password.", name=self.name))
         client = self._client(stats)
         return LogikalSession(client, self.username, password, rules=shared_rules(client.base_url, self.username))
 
@@ -269,10 +269,10 @@ class LogikalBackend(models.Model):
             with self._session() as session:
                 roots = session.list_root_directories()
         except (LogikalError, UserError) as error:
-            return self._test_result(False, _("Connection failed: %(error)s", error=error))
+            return self._test_result(False, self.env._("Connection failed: %(error)s", error=error))
         label = _version_label(version)
         return self._test_result(
-            True, _("Connected to %(server)s: %(count)s root directories.", server=label, count=len(roots))
+            True, self.env._("Connected to %(server)s: %(count)s root directories.", server=label, count=len(roots))
         )
 
     def _test_result(self, success, message):
@@ -282,7 +282,7 @@ class LogikalBackend(models.Model):
             "tag": "display_notification",
             "params": {
                 "type": "success" if success else "danger",
-                "title": _("Test Connection"),
+                "title": self.env._("Test Connection"),
                 "message": message,
                 "sticky": not success,
                 "next": {"type": "ir.actions.client", "tag": "soft_reload"},

@@ -13,7 +13,9 @@ class LogikalElevationBomLine(models.Model):
     code = fields.Char()
     description = fields.Char()
     quantity = fields.Float()
-    length = fields.Float()
+    # attribute-deprecated: LogiKal's own name for a profile's cut length; renaming
+    # the column would be a data migration for every database that has parts lists
+    length = fields.Float()  # pylint: disable=attribute-deprecated
     unit = fields.Char()
     color = fields.Char("Colour")
     price = fields.Float()

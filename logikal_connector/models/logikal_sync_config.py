@@ -1,6 +1,6 @@
 from datetime import timedelta
 
-from odoo import _, api, fields, models
+from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 from odoo.tools import convert_file
 
@@ -166,7 +166,7 @@ class LogikalSyncConfig(models.Model):
         for config in self:
             if config.sync_interval_minutes <= 0 or config.staleness_threshold_minutes <= 0:
                 raise ValidationError(
-                    _(
+                    self.env._(
                         "The interval and the staleness threshold of %(type)s must be positive numbers of minutes "
                         "(got %(interval)s and %(staleness)s).",
                         type=config.object_type,
@@ -180,7 +180,7 @@ class LogikalSyncConfig(models.Model):
         for config in self:
             if config.cascade_sync and config.object_type not in CASCADING_TYPES:
                 raise ValidationError(
-                    _(
+                    self.env._(
                         "Only directories and projects cascade: LogiKal tells what changed below them. "
                         "%(type)s are read in full whenever they sync.",
                         type=config.display_name,
@@ -196,7 +196,7 @@ class LogikalSyncConfig(models.Model):
     @api.constrains("depends_on_id")
     def _check_dependency_cycle(self):
         if self._has_cycle("depends_on_id"):
-            raise ValidationError(_("Sync intervals cannot depend on each other in a circle."))
+            raise ValidationError(self.env._("Sync intervals cannot depend on each other in a circle."))
 
     @api.model
     def _staleness_limit(self, object_type):
@@ -212,11 +212,15 @@ class LogikalSyncConfig(models.Model):
 
     def action_pause_background_sync(self):
         self.action_set_background_sync(False)
-        return self._master_switch_notification(_("Background sync paused: only Force Sync reads LogiKal now."))
+        return self._master_switch_notification(
+            self.env._("Background sync paused: only Force Sync reads LogiKal now.")
+        )
 
     def action_resume_background_sync(self):
         self.action_set_background_sync(True)
-        return self._master_switch_notification(_("Background sync resumed: due object types sync every 5 minutes."))
+        return self._master_switch_notification(
+            self.env._("Background sync resumed: due object types sync every 5 minutes.")
+        )
 
     def _master_switch_notification(self, message):
         return {
@@ -224,7 +228,7 @@ class LogikalSyncConfig(models.Model):
             "tag": "display_notification",
             "params": {
                 "type": "info",
-                "title": _("LogiKal"),
+                "title": self.env._("LogiKal"),
                 "message": message,
                 "next": {"type": "ir.actions.client", "tag": "soft_reload"},
             },
@@ -236,7 +240,7 @@ class LogikalSyncConfig(models.Model):
         configs = self.sudo().search([])
         configs.write({"is_sync_enabled": True, "cascade_sync": False, "depends_on_id": False})
         convert_file(self.env(su=True), "logikal_connector", SEED_FILE, {}, mode="init", noupdate=True)
-        return self._master_switch_notification(_("The sync intervals are back to their defaults."))
+        return self._master_switch_notification(self.env._("The sync intervals are back to their defaults."))
 
     def action_view_status(self):
         """The sync status of every object type on every connection."""

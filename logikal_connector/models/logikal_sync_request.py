@@ -1,4 +1,4 @@
-from odoo import _, api, fields, models
+from odoo import api, fields, models
 from odoo.exceptions import UserError
 
 from ..services import progress
@@ -58,7 +58,7 @@ class LogikalSyncRequest(models.Model):
         backend = probe.backend_id.sudo()
         if not backend.active:
             raise UserError(
-                _(
+                self.env._(
                     "Connection %(name)s is archived: it is not synced. Restore it to sync again.",
                     name=backend.name,
                 )
@@ -84,8 +84,8 @@ class LogikalSyncRequest(models.Model):
             "tag": "display_notification",
             "params": {
                 "type": "info",
-                "title": _("Sync queued"),
-                "message": _("LogiKal is read in the background; you will be notified when it is done."),
+                "title": self.env._("Sync queued"),
+                "message": self.env._("LogiKal is read in the background; you will be notified when it is done."),
                 "next": {"type": "ir.actions.client", "tag": "soft_reload"},
             },
         }

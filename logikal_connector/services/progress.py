@@ -249,7 +249,9 @@ class FailureStreak:
         }
         for partner in managers(env).partner_id:
             env["bus.bus"]._sendone(partner, ALERT, payload)
-        self.backend.message_post(body=f"{title}: {reason}", subtype_xmlid="mail.mt_note")
+        self.backend.message_post(
+            body=env._("%(title)s: %(reason)s", title=title, reason=reason), subtype_xmlid="mail.mt_note"
+        )
 
     def _schedule_activity(self, run, reason, streak):
         user = self.backend.responsible_user_id

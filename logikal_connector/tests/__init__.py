@@ -10,3 +10,4 @@ from . import test_tour_progress
 from . import test_sync_truth
 from . import test_tour_elevation_force_sync
 from . import test_prices
+from . import test_translations

@@ -45,7 +45,7 @@ class LogikalProject(models.Model):
         self.check_access("read")
         self.env["sale.order"].check_access("create")
         if not self.active:
-            raise UserError(self.env._("LogiKal project %s is archived (deleted in LogiKal).") % self.name)
+            raise UserError(self.env._("LogiKal project %s is archived (deleted in LogiKal).", self.name))
         company = self.company_id or self.env.company
         Order = self.env["sale.order"].with_company(company)
         partner = Order._logikal_customer(self)

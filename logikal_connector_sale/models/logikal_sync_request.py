@@ -28,4 +28,4 @@ class LogikalSyncRequest(models.Model):
                     order.with_user(user).with_company(order.company_id)._logikal_update_done(request)
             except Exception as error:  # the scheduler must finish its request whatever happens here
                 _logger.exception("LogiKal: re-import of %s after its sync failed", order.name)
-                order.message_post(body=self.env._("Update from LogiKal: not re-imported (%s).") % type(error).__name__)
+                order.message_post(body=self.env._("Update from LogiKal: not re-imported (%s).", type(error).__name__))

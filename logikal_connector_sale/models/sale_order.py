@@ -83,8 +83,9 @@ class SaleOrder(models.Model):
         request = self.env["logikal.sync.request"]._request(scope, values)
         self.sudo().logikal_update_request_id = request
         self.message_post(
-            body=self.env._("Update from LogiKal requested: %(project)s is synced, then re-imported.")
-            % {"project": project.display_name}
+            body=self.env._(
+                "Update from LogiKal requested: %(project)s is synced, then re-imported.", project=project.display_name
+            )
         )
         return request._queued_action()
 
@@ -100,7 +101,7 @@ class SaleOrder(models.Model):
         self.check_access("write")
         QuotationImport.check_order(self)
         if price not in PRICE_FIELDS:
-            raise UserError(self.env._("The LogiKal price must be 'net' or 'total', not %r.") % (price,))
+            raise UserError(self.env._("The LogiKal price must be 'net' or 'total', not %r.", price))
         project, phases = self._logikal_checked_selection(project_id, phase_ids)
         if not self.partner_id:
             self.partner_id = self._logikal_customer(project)
@@ -109,16 +110,15 @@ class SaleOrder(models.Model):
         return {key: result[key] for key in ("added", "updated", "removed")}
 
     def _logikal_checked_selection(self, project_id, phase_ids):
-        _ = self.env._
         if not isinstance(project_id, int) or isinstance(project_id, bool):
-            raise UserError(_("Give the LogiKal project as a record id."))
+            raise UserError(self.env._("Give the LogiKal project as a record id."))
         project = self.env["logikal.project"].browse(project_id).exists()
         if not project:
-            raise UserError(_("LogiKal project %s does not exist (any more).") % project_id)
+            raise UserError(self.env._("LogiKal project %s does not exist (any more).", project_id))
         project.check_access("read")
         if project.company_id and project.company_id != self.company_id:
             raise UserError(
-                _(
+                self.env._(
                     "LogiKal project %(project)s belongs to %(company)s, not to %(order_company)s.",
                     project=project.name,
                     company=project.company_id.name,
@@ -126,19 +126,19 @@ class SaleOrder(models.Model):
                 )
             )
         if not project.active:
-            raise UserError(_("LogiKal project %s is archived (deleted in LogiKal).") % project.name)
+            raise UserError(self.env._("LogiKal project %s is archived (deleted in LogiKal).", project.name))
         if phase_ids is None:
             phases = project.phase_ids
         else:
             if not isinstance(phase_ids, (list, tuple)) or not all(
                 isinstance(i, int) and not isinstance(i, bool) for i in phase_ids
             ):
-                raise UserError(_("Give the LogiKal phases as a list of record ids."))
+                raise UserError(self.env._("Give the LogiKal phases as a list of record ids."))
             phases = self.env["logikal.phase"].browse(phase_ids).exists()
             if len(phases) != len(set(phase_ids)) or phases.project_id - project:
-                raise UserError(_("Some of the phases given are not phases of %s.") % project.name)
+                raise UserError(self.env._("Some of the phases given are not phases of %s.", project.name))
         if not phases:
-            raise UserError(_("Choose at least one phase of %s.") % project.name)
+            raise UserError(self.env._("Choose at least one phase of %s.", project.name))
         return project, phases
 
     def _logikal_note_import(self, project, phases, price, keep_prices, result):
@@ -158,22 +158,21 @@ class SaleOrder(models.Model):
         self.message_post(body=self._logikal_import_message(project, result))
 
     def _logikal_import_message(self, project, result):
-        _ = self.env._
         parts = [
-            _("Imported from LogiKal project %(project)s: %(added)s added, %(updated)s updated, %(removed)s removed.")
-            % {
-                "project": project.display_name,
-                "added": result["added"],
-                "updated": result["updated"],
-                "removed": result["removed"],
-            }
+            self.env._(
+                "Imported from LogiKal project %(project)s: %(added)s added, %(updated)s updated, %(removed)s removed.",
+                project=project.display_name,
+                added=result["added"],
+                updated=result["updated"],
+                removed=result["removed"],
+            )
         ]
-        labels = {"added": _("Added"), "updated": _("Updated"), "removed": _("Removed")}
+        labels = {"added": self.env._("Added"), "updated": self.env._("Updated"), "removed": self.env._("Removed")}
         for what, label in labels.items():
             if result.names[what]:
                 parts.append(f"{label}: {', '.join(result.names[what])}")
         if result.unpriced:
-            parts.append(_("Without a LogiKal price: %s") % ", ".join(result.unpriced))
+            parts.append(self.env._("Without a LogiKal price: %s", ", ".join(result.unpriced)))
         return Markup("<br/>").join(escape(part) for part in parts)
 
     def _logikal_customer(self, project):
@@ -181,7 +180,7 @@ class SaleOrder(models.Model):
         project = project.sudo()
         if not project.address_name:
             raise UserError(
-                self.env._("LogiKal project %s has no customer address: choose the customer yourself.") % project.name
+                self.env._("LogiKal project %s has no customer address: choose the customer yourself.", project.name)
             )
         Partner = self.env["res.partner"]
         domain = [
@@ -205,7 +204,7 @@ class SaleOrder(models.Model):
                 "city": project.address_city or False,
                 "phone": project.address_phone or False,
                 "email": project.address_email or False,
-                "comment": self.env._("Created from the LogiKal address of project %s.") % project.name,
+                "comment": self.env._("Created from the LogiKal address of project %s.", project.name),
             }
         )
 
@@ -216,14 +215,17 @@ class SaleOrder(models.Model):
             project = order.logikal_project_id.sudo()
             if request.state == "partial" and project.sync_state != "failed":
                 order.message_post(
-                    body=self.env._("Update from LogiKal: the sync did not complete, nothing re-imported. %s")
-                    % (request.message or "")
+                    body=self.env._(
+                        "Update from LogiKal: the sync did not complete, nothing re-imported. %s", request.message or ""
+                    )
                 )
                 continue
             if request.state != "done" or project.sync_state == "failed":
                 order.message_post(
-                    body=self.env._("Update from LogiKal: the sync failed, nothing re-imported. %s")
-                    % (project.sync_error or request.message or "")
+                    body=self.env._(
+                        "Update from LogiKal: the sync failed, nothing re-imported. %s",
+                        project.sync_error or request.message or "",
+                    )
                 )
                 continue
             try:
@@ -235,4 +237,4 @@ class SaleOrder(models.Model):
                         keep_prices=order.logikal_keep_prices,
                     )
             except UserError as error:
-                order.message_post(body=self.env._("Update from LogiKal: not re-imported. %s") % error.args[0])
+                order.message_post(body=self.env._("Update from LogiKal: not re-imported. %s", error.args[0]))

@@ -106,27 +106,25 @@ class QuotationImport:
     # ------------------------------------------------------------------ checks
     @classmethod
     def check_order(cls, order):
-        _ = order.env._
         if order.state not in IMPORTABLE_STATES or order.locked:
             state = dict(order._fields["state"]._description_selection(order.env)).get(order.state, order.state)
             raise UserError(
-                _(
+                order.env._(
                     "%(order)s is %(state)s: only draft or sent quotations can take LogiKal lines.",
                     order=order.name,
-                    state=_("locked") if order.locked else state,
+                    state=order.env._("locked") if order.locked else state,
                 )
             )
 
     def check_currency(self, elevations):
         """Refuse when a LogiKal price must be converted and Odoo has no rate for it at the order date."""
-        _ = self.env._
         date = self.conversion_date()
         target = self.order.currency_id
         for currency in elevations.currency_id - target:
             for needed in (currency | target) - self.order.company_id.currency_id:
                 if not self._has_rate(needed, date):
                     raise UserError(
-                        _(
+                        self.env._(
                             "LogiKal prices are in %(logikal)s and the quotation is in %(quotation)s, but Odoo has "
                             "no exchange rate for %(missing)s on or before %(date)s. Add the rate under Accounting "
                             "> Configuration > Currencies, or quote in %(logikal)s.",

@@ -64,7 +64,7 @@ class TestQuotationImport(LogikalSaleCase):
         self.assertEqual(
             (action["res_model"], action["context"]), ("sale.logikal.import.wizard", {"default_order_id": order.id})
         )
-        wizard = Form(self.env["sale.logikal.import.wizard"].with_context(action["context"]))
+        wizard = Form(self.env["sale.logikal.import.wizard"].with_context(**action["context"]))
         wizard.project_id = self.project_record
         fase_2 = self.project_record.phase_ids.filtered(lambda p: p.name == "Fase 2")
         wizard.phase_ids.remove(id=fase_2.id)
