@@ -14,9 +14,9 @@ import sys
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path[:0] = [os.path.join(ROOT, "logikal_connector"), ROOT]
+sys.path.insert(0, ROOT)  # logikal_sim and the pure package logikal_connector.logikal
 
-from logikal.partslist import decode_parts_payload, parse_parts_list  # noqa: E402
+from logikal_connector.logikal.partslist import decode_parts_payload, parse_parts_list  # noqa: E402
 
 from logikal_sim.partsdb import build_parts_db  # noqa: E402
 

@@ -24,13 +24,11 @@ from datetime import datetime, timezone
 
 BENCH = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(BENCH)
-sys.path[:0] = [ROOT, BENCH, os.path.join(ROOT, "scripts")]
-
-sys.path.append(os.path.join(ROOT, "logikal_connector"))  # the pure `logikal` package (no Odoo import)
+sys.path[:0] = [ROOT, BENCH, os.path.join(ROOT, "scripts")]  # ROOT: logikal_sim, logikal_connector.logikal
 
 import devenv  # noqa: E402
 from callplan import LATENCY_PROFILE, minimal_plan, unchanged_pass_plan  # noqa: E402
-from logikal.planning import rotation_share  # noqa: E402
+from logikal_connector.logikal.planning import rotation_share  # noqa: E402
 
 from logikal_sim import generate_dataset  # noqa: E402
 

@@ -18,9 +18,9 @@ import os
 import sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path[:0] = [ROOT, os.path.join(ROOT, "logikal_connector")]
+sys.path.insert(0, ROOT)  # logikal_sim and the pure package logikal_connector.logikal
 
-from logikal import LogikalClient, LogikalSession  # noqa: E402
+from logikal_connector.logikal import LogikalClient, LogikalSession  # noqa: E402
 
 from logikal_sim import Simulator, generate_dataset  # noqa: E402
 

@@ -13,7 +13,7 @@ from callplan import minimal_plan
 
 def test_s1_plan_is_the_one_session_walk_of_the_simulator():
     """Walk S1 with the pure session in observed mode: calls and nominal latency equal the computed plan."""
-    from logikal import LogikalClient, LogikalSession
+    from logikal_connector.logikal import LogikalClient, LogikalSession
 
     dataset = generate_dataset("s1")
     plan = minimal_plan(dataset.expected())

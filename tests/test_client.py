@@ -11,7 +11,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 import requests
-from logikal import (
+from logikal_connector.logikal import (
     CallStats,
     LogikalAuthError,
     LogikalBadRequest,
@@ -25,8 +25,8 @@ from logikal import (
     LogikalTransientError,
     LogikalWrongContext,
 )
-from logikal.client import MAX_THUMBNAIL_BYTES, error_class_for_status, normalize_base_url
-from logikal.stats import endpoint_key, path_template
+from logikal_connector.logikal.client import MAX_THUMBNAIL_BYTES, error_class_for_status, normalize_base_url
+from logikal_connector.logikal.stats import endpoint_key, path_template
 
 from logikal_sim import Simulator, generate_dataset
 
@@ -121,7 +121,7 @@ def test_logout_ends_the_server_session(client, sim, token):
 
 def test_logout_errors_are_swallowed_and_logged_without_the_token(client, sim, token, caplog):
     client.logout(token)
-    with caplog.at_level(logging.DEBUG, logger="logikal"):
+    with caplog.at_level(logging.DEBUG, logger="logikal_connector.logikal"):
         client.logout(token)  # 401 now: swallowed
     assert "logout failed" in caplog.text
     assert token not in caplog.text
@@ -460,7 +460,7 @@ def test_password_echoed_on_login_is_scrubbed(stub):
 
 
 def test_debug_log_has_method_path_status_duration_and_no_secret(client, sim, caplog):
-    with caplog.at_level(logging.DEBUG, logger="logikal"):
+    with caplog.at_level(logging.DEBUG, logger="logikal_connector.logikal"):
         token = client.login("admin", PASSWORD)
         client.list("/directories", token)
         client.logout(token)
@@ -596,7 +596,7 @@ def stub():
 
 
 def test_budget_cuts_a_hanging_call_and_its_retries(sim, sleeps, monkeypatch):
-    monkeypatch.setattr("logikal.client.BUDGET_GRACE", 0.3)
+    monkeypatch.setattr("logikal_connector.logikal.client.BUDGET_GRACE", 0.3)
     sim.set_faults(hang={"endpoint": "GET /version", "seconds": 3})
     api = LogikalClient(sim.base_url, read_timeout=30, max_retries=3, sleep=sleeps)
     api.deadline = time.monotonic() + 0.3

@@ -1,7 +1,7 @@
 """Project estimation, price base and addresses: the value objects, the session reads, the simulator endpoints."""
 
 import pytest
-from logikal import (
+from logikal_connector.logikal import (
     LogikalBadRequest,
     LogikalClient,
     LogikalNotFound,
@@ -9,7 +9,7 @@ from logikal import (
     LogikalSession,
     LogikalWrongContext,
 )
-from logikal.estimation import (
+from logikal_connector.logikal.estimation import (
     Address,
     EstimationDataSet,
     ProjectEstimation,

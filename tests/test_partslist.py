@@ -12,8 +12,8 @@ import tempfile
 from pathlib import Path
 
 import pytest
-from logikal import partslist
-from logikal.exceptions import (
+from logikal_connector.logikal import partslist
+from logikal_connector.logikal.exceptions import (
     PartsListCorrupt,
     PartsListElevationNotFound,
     PartsListError,
@@ -22,7 +22,13 @@ from logikal.exceptions import (
     PartsListNotSqlite,
     PartsListTooLarge,
 )
-from logikal.partslist import BomLine, ElevationInfo, GlassLine, decode_parts_payload, parse_parts_list
+from logikal_connector.logikal.partslist import (
+    BomLine,
+    ElevationInfo,
+    GlassLine,
+    decode_parts_payload,
+    parse_parts_list,
+)
 
 from logikal_sim.partsdb import build_multi_parts_db, build_parts_db, plan_elevation
 

@@ -5,8 +5,8 @@ import threading
 import time
 
 import pytest
-from logikal import LogikalClient, LogikalProtocolError, LogikalSession
-from logikal.prefetch import Prefetcher
+from logikal_connector.logikal import LogikalClient, LogikalProtocolError, LogikalSession
+from logikal_connector.logikal.prefetch import Prefetcher
 
 from logikal_sim import Simulator, generate_dataset
 

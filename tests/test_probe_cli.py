@@ -8,7 +8,7 @@ import subprocess
 import sys
 
 import pytest
-from logikal.cli_probe import main
+from logikal_cli.probe import main
 
 from logikal_sim import Simulator, generate_dataset
 

@@ -4,7 +4,7 @@ import dataclasses
 from datetime import datetime, timezone
 
 import pytest
-from logikal import (
+from logikal_connector.logikal import (
     NULL_GUID,
     Directory,
     Elevation,

@@ -1,6 +1,6 @@
 """Hostile text from LogiKal: control characters are dropped (PostgreSQL refuses NUL), markup is kept."""
 
-from logikal import Directory, Elevation, Project
+from logikal_connector.logikal import Directory, Elevation, Project
 
 PROJECT = {"id": "5ddb1393-56eb-4280-9f7e-3c3aec51483c", "name": "x", "createdDate": 1711463060}
 

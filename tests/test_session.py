@@ -6,7 +6,7 @@ import time
 from collections import Counter
 
 import pytest
-from logikal import (
+from logikal_connector.logikal import (
     LogikalAuthError,
     LogikalClient,
     LogikalConflict,
@@ -19,7 +19,7 @@ from logikal import (
     LogikalWrongContext,
     NavigationRules,
 )
-from logikal.session import ROOT, Cursor, directory_steps, plan_selects
+from logikal_connector.logikal.session import ROOT, Cursor, directory_steps, plan_selects
 
 from logikal_sim import Simulator, generate_dataset
 
@@ -566,7 +566,7 @@ def test_password_and_tokens_never_in_logs_reprs_or_errors(strict, tree, caplog)
     project, phase, elevations = tree.phase_with_elevations(2)
     ids = (project["directory"], project["id"], phase["id"])
     errors = []
-    with caplog.at_level(logging.DEBUG, logger="logikal"), session:
+    with caplog.at_level(logging.DEBUG, logger="logikal_connector.logikal"), session:
         session.parts_list(*ids, elevations[0]["id"])
         session.parts_list(*ids, elevations[1]["id"])
         texts = [repr(session), repr(session.client), repr(session.rules), str(session.__dict__)]

@@ -1,7 +1,8 @@
 """Odoo-free core of the LogiKal connector: HTTP client, session navigation, records, parts-list parsing.
 
-Nothing in this package imports `odoo`; inside Odoo it is `odoo.addons.logikal_connector.logikal`, outside it
-is importable as `logikal`.
+Nothing in this package imports `odoo`, and it imports itself only relatively. Inside Odoo it is
+`odoo.addons.logikal_connector.logikal`; outside Odoo (CLI, Odoo-free tests, bench, scripts) it is
+`logikal_connector.logikal`, with the repository root on sys.path, which loads none of the addon's Odoo parts.
 """
 
 import logging

@@ -199,8 +199,8 @@ def make_hostile():
 
 
 def make_golden():
-    sys.path[:0] = [os.path.join(ROOT, "logikal_connector"), ROOT]
-    from logikal.partslist import parse_parts_list
+    sys.path.insert(0, ROOT)  # logikal_sim and the pure package logikal_connector.logikal
+    from logikal_connector.logikal.partslist import parse_parts_list
 
     from logikal_sim.partsdb import build_parts_db
 

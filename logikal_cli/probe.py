@@ -19,11 +19,12 @@ from dataclasses import dataclass, field
 
 import requests
 
-from . import planning
-from .cli_args import ArgumentParser, UsageError
-from .client import LogikalClient, scrub
-from .exceptions import LogikalAuthError, LogikalConflict, LogikalError, LogikalWrongContext
-from .session import SELECT_PATHS, LogikalSession, directory_steps
+from logikal_connector.logikal import planning
+from logikal_connector.logikal.client import LogikalClient, scrub
+from logikal_connector.logikal.exceptions import LogikalAuthError, LogikalConflict, LogikalError, LogikalWrongContext
+from logikal_connector.logikal.session import SELECT_PATHS, LogikalSession, directory_steps
+
+from .args import ArgumentParser, UsageError
 
 PROG = "logikal probe"
 EXIT_OK, EXIT_SERVER, EXIT_USAGE = 0, 1, 2

@@ -7,9 +7,10 @@ a readable summary, or one JSON object with `--json`. Any problem prints ONE lin
 import json
 import sys
 
-from .cli_args import ArgumentParser, UsageError
-from .exceptions import PartsListError
-from .partslist import decode_parts_payload, parse_parts_list
+from logikal_connector.logikal.exceptions import PartsListError
+from logikal_connector.logikal.partslist import decode_parts_payload, parse_parts_list
+
+from .args import ArgumentParser, UsageError
 
 EXIT_INVALID = 2
 
