@@ -17,7 +17,6 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)  # logikal_sim and the pure package logikal_connector.logikal
 
 from logikal_connector.logikal.partslist import decode_parts_payload, parse_parts_list  # noqa: E402
-
 from logikal_sim.partsdb import build_parts_db  # noqa: E402
 
 PROJECT = {"id": "5ddb1393-56eb-4280-9f7e-3c3aec51483c", "name": "DOS22309"}

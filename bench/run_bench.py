@@ -28,8 +28,8 @@ sys.path[:0] = [ROOT, BENCH, os.path.join(ROOT, "scripts")]  # ROOT: logikal_sim
 
 import devenv  # noqa: E402
 from callplan import LATENCY_PROFILE, minimal_plan, unchanged_pass_plan  # noqa: E402
-from logikal_connector.logikal.planning import rotation_share  # noqa: E402
 
+from logikal_connector.logikal.planning import rotation_share  # noqa: E402
 from logikal_sim import generate_dataset  # noqa: E402
 
 PASSWORD_VARIABLE = "LOGIKAL_BENCH_PASSWORD"

@@ -21,7 +21,6 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)  # logikal_sim and the pure package logikal_connector.logikal
 
 from logikal_connector.logikal import LogikalClient, LogikalSession  # noqa: E402
-
 from logikal_sim import Simulator, generate_dataset  # noqa: E402
 
 SIM_KEYS = ("mode", "latency_scale", "username")

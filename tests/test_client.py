@@ -11,6 +11,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 import requests
+
 from logikal_connector.logikal import (
     CallStats,
     LogikalAuthError,
@@ -27,7 +28,6 @@ from logikal_connector.logikal import (
 )
 from logikal_connector.logikal.client import MAX_THUMBNAIL_BYTES, error_class_for_status, normalize_base_url
 from logikal_connector.logikal.stats import endpoint_key, path_template
-
 from logikal_sim import Simulator, generate_dataset
 
 PASSWORD = "S3cret-Pa55word"

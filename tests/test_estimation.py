@@ -1,6 +1,7 @@
 """Project estimation, price base and addresses: the value objects, the session reads, the simulator endpoints."""
 
 import pytest
+
 from logikal_connector.logikal import (
     LogikalBadRequest,
     LogikalClient,
@@ -17,7 +18,6 @@ from logikal_connector.logikal.estimation import (
     customer_address_type,
     parse_price,
 )
-
 from logikal_sim import Simulator, generate_dataset
 from logikal_sim.server import elevation_prices
 

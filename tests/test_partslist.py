@@ -12,6 +12,7 @@ import tempfile
 from pathlib import Path
 
 import pytest
+
 from logikal_connector.logikal import partslist
 from logikal_connector.logikal.exceptions import (
     PartsListCorrupt,
@@ -29,7 +30,6 @@ from logikal_connector.logikal.partslist import (
     decode_parts_payload,
     parse_parts_list,
 )
-
 from logikal_sim.partsdb import build_multi_parts_db, build_parts_db, plan_elevation
 
 DATA = Path(__file__).parent / "data" / "parts"

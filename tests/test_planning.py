@@ -4,6 +4,7 @@ import dataclasses
 from datetime import datetime, timedelta
 
 import pytest
+
 from logikal_connector.logikal.planning import TypeConfig, blocked_by, cascade_types, descent_flags, plan
 
 NOW = datetime(2025, 6, 1, 12, 0, 0)

@@ -5,9 +5,9 @@ import threading
 import time
 
 import pytest
+
 from logikal_connector.logikal import LogikalClient, LogikalProtocolError, LogikalSession
 from logikal_connector.logikal.prefetch import Prefetcher
-
 from logikal_sim import Simulator, generate_dataset
 
 PARTS = "GET /elevations/selected/parts-list"

@@ -8,8 +8,8 @@ import subprocess
 import sys
 
 import pytest
-from logikal_cli.probe import main
 
+from logikal_cli.probe import main
 from logikal_sim import Simulator, generate_dataset
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))

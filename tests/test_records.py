@@ -4,6 +4,7 @@ import dataclasses
 from datetime import datetime, timezone
 
 import pytest
+
 from logikal_connector.logikal import (
     NULL_GUID,
     Directory,
@@ -15,7 +16,6 @@ from logikal_connector.logikal import (
     epoch_to_utc,
     normalize_guid,
 )
-
 from logikal_sim import generate_dataset
 
 GUID = "15782e4d-a69c-4ce5-9c17-d3060a039b2d"

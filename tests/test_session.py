@@ -6,6 +6,7 @@ import time
 from collections import Counter
 
 import pytest
+
 from logikal_connector.logikal import (
     LogikalAuthError,
     LogikalClient,
@@ -20,7 +21,6 @@ from logikal_connector.logikal import (
     NavigationRules,
 )
 from logikal_connector.logikal.session import ROOT, Cursor, directory_steps, plan_selects
-
 from logikal_sim import Simulator, generate_dataset
 
 PASSWORD = "Pa55-w0rd-for-tests"

@@ -201,7 +201,6 @@ def make_hostile():
 def make_golden():
     sys.path.insert(0, ROOT)  # logikal_sim and the pure package logikal_connector.logikal
     from logikal_connector.logikal.partslist import parse_parts_list
-
     from logikal_sim.partsdb import build_parts_db
 
     for (profile, variant), name in GOLDEN_FILES.items():
