@@ -6,8 +6,6 @@ call accounting in CallStats, and debug logs that carry method, path template, s
 password or a token.
 """
 
-import base64
-import binascii
 import json as jsonlib
 import logging
 import random
@@ -17,6 +15,7 @@ from urllib.parse import quote, urlsplit
 
 import requests
 
+from .encoding import decode_base64
 from .exceptions import (
     LogikalAuthError,
     LogikalBadRequest,
@@ -63,18 +62,48 @@ def error_class_for_status(status):
     return LogikalError
 
 
+# Why a URL cannot be a LogiKal API base URL, by problem code (base_url_problem). The connection form shows
+# its own translated sentence for each code.
+BASE_URL_PROBLEMS = {
+    "too_long": "it is longer than {limit} characters",
+    "invalid": "it is not a valid URL",
+    "scheme": "it must start with http:// or https://",
+    "host": "it must name a host",
+    "credentials": "it must not contain a user or password (they have their own fields)",
+    "query": "it must not contain spaces, a query (?) or a fragment (#)",
+}
+
+
+def base_url_problem(url, max_length=None):
+    """The one rule for a LogiKal API base URL (client, CLI, connection form): None when `url` (already
+    stripped) can be one, else the BASE_URL_PROBLEMS code saying why. The URL itself is never put into a
+    message: it may hold credentials."""
+    if max_length is not None and len(url) > max_length:
+        return "too_long"
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError for a port that is not a number in 0..65535
+    except ValueError:
+        return "invalid"
+    if parts.scheme not in ("http", "https"):
+        return "scheme"
+    if not parts.hostname:
+        return "host"
+    if parts.username is not None or parts.password is not None:
+        return "credentials"
+    if parts.query or parts.fragment or any(char.isspace() for char in url):
+        return "query"
+    return None
+
+
 def normalize_base_url(url):
-    """Strip whitespace and trailing slashes; raise ValueError unless it is an http(s) URL with a host."""
+    """Strip whitespace and trailing slashes; raise ValueError unless base_url_problem finds none."""
     if not isinstance(url, str) or not url.strip():
         raise ValueError("base URL is empty")
     url = url.strip().rstrip("/")
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ValueError(f"invalid base URL {url!r}: expected http(s)://host[:port]/.../api/v3")
-    try:
-        parts.port  # noqa: B018 - raises ValueError on a malformed port
-    except ValueError:
-        raise ValueError(f"invalid base URL {url!r}: bad port") from None
+    problem = base_url_problem(url)
+    if problem:
+        raise ValueError(f"invalid base URL: {BASE_URL_PROBLEMS[problem]}; expected http(s)://host[:port]/.../api/v3")
     return url
 
 
@@ -349,13 +378,9 @@ class LogikalClient:
         if len(data) > encoded_cap:
             raise self._oversize(endpoint)
         try:
-            decoded = base64.b64decode(data, validate=True)
-        except (binascii.Error, ValueError):
-            try:
-                decoded = base64.b64decode("".join(data.split()), validate=True)
-            except (binascii.Error, ValueError):
-                message = f"{endpoint}: data is not valid base64"
-                raise LogikalProtocolError(message, endpoint=endpoint) from None
+            decoded = decode_base64(data)
+        except ValueError:
+            raise LogikalProtocolError(f"{endpoint}: data is not valid base64", endpoint=endpoint) from None
         if len(decoded) > self.max_parts_bytes:
             raise self._oversize(endpoint)
         return decoded

@@ -14,8 +14,6 @@ The file arrives base64-encoded in the API envelope; `decode_parts_payload` turn
 Every failure is a PartsListError subclass naming the table/column; sqlite3 errors are wrapped.
 """
 
-import base64
-import binascii
 import hashlib
 import json
 import math
@@ -28,6 +26,7 @@ import urllib.parse
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 
+from .encoding import decode_base64
 from .exceptions import (
     PartsListCorrupt,
     PartsListElevationNotFound,
@@ -233,13 +232,13 @@ def _envelope_data(text):
 
 
 def _b64decode(text):
-    compact = text.translate(None, b" \t\r\n\v\f")
-    if not compact:
-        raise PartsListNotSqlite("parts list is empty")
     try:
-        return base64.b64decode(compact, validate=True)
-    except (binascii.Error, ValueError) as exc:
+        data = decode_base64(text)
+    except ValueError as exc:
         raise PartsListNotSqlite("payload is neither an SQLite file nor valid base64") from exc
+    if not data:
+        raise PartsListNotSqlite("parts list is empty")
+    return data
 
 
 def _check_header(data, max_bytes):

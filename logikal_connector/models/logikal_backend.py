@@ -1,10 +1,10 @@
 import logging
-from urllib.parse import urlsplit
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
 from ..logikal import LogikalClient, LogikalError, LogikalSession
+from ..logikal.client import base_url_problem
 from ..logikal.session import shared_rules
 
 _logger = logging.getLogger(__name__)
@@ -150,23 +150,19 @@ class LogikalBackend(models.Model):
                 )
 
     def _url_problem(self, url):
-        """Why `url` cannot be a LogiKal API base URL, or None when it can."""
-        if len(url) > MAX_URL_LENGTH:
-            return self.env._("it is longer than %(limit)s characters", limit=MAX_URL_LENGTH)
-        try:
-            parts = urlsplit(url)
-            _port = parts.port  # raises ValueError for a port that is not a number in 0..65535
-        except ValueError:
-            return self.env._("it is not a valid URL")
-        if parts.scheme not in ("http", "https"):
-            return self.env._("it must start with http:// or https://")
-        if not parts.hostname:
-            return self.env._("it must name a host")
-        if parts.username is not None or parts.password is not None:
-            return self.env._("it must not contain a user or password (they have their own fields)")
-        if parts.query or parts.fragment or any(char.isspace() for char in url):
-            return self.env._("it must not contain spaces, a query (?) or a fragment (#)")
-        return None
+        """Why `url` cannot be a LogiKal API base URL (translated), or None when it can: the pure package's
+        rule (base_url_problem), which the client applies too."""
+        problem = base_url_problem(url, max_length=MAX_URL_LENGTH)
+        if problem is None:
+            return None
+        return {
+            "too_long": self.env._("it is longer than %(limit)s characters", limit=MAX_URL_LENGTH),
+            "invalid": self.env._("it is not a valid URL"),
+            "scheme": self.env._("it must start with http:// or https://"),
+            "host": self.env._("it must name a host"),
+            "credentials": self.env._("it must not contain a user or password (they have their own fields)"),
+            "query": self.env._("it must not contain spaces, a query (?) or a fragment (#)"),
+        }[problem]
 
     @api.constrains("username")
     def _check_username(self):
