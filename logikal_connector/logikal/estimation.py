@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 
 from .exceptions import LogikalProtocolError
-from .records import _bad_field, _guid, _require_object, _text
+from .records import PayloadReader
 
 _PRICE_TEXT_RE = re.compile(r"^[+-]?[0-9][0-9.,' ]*$")
 CUSTOMER_ADDRESS_TYPES = ("customer", "client", "builder", "principal", "bauherr", "auftraggeber", "klant")
@@ -41,11 +41,12 @@ def parse_price(value):
     return float(text)
 
 
-def _price(payload, key, what):
+def _price(read, key):
+    """`key` of a PayloadReader's object read with parse_price; a bad value names the field."""
     try:
-        return parse_price(payload.get(key))
+        return parse_price(read.get(key))
     except ValueError as exc:
-        raise _bad_field(what, key, str(exc)) from None
+        raise read.error(key, str(exc)) from None
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,15 +60,14 @@ class ElevationEstimation:
 
     @classmethod
     def from_api(cls, payload):
-        what = "elevation estimation"
-        payload = _require_object(payload, what)
+        read = PayloadReader(payload, "elevation estimation")
         return cls(
-            id=_guid(payload, "id", what, required=True),
-            name=_text(payload, "name", what),
-            net_price_unit=_price(payload, "netPricePerUnit", what),
-            total_price_unit=_price(payload, "totalPricePerUnit", what),
-            net_price=_price(payload, "netPrice", what),
-            total_price=_price(payload, "totalPrice", what),
+            id=read.guid("id", required=True),
+            name=read.text("name"),
+            net_price_unit=_price(read, "netPricePerUnit"),
+            total_price_unit=_price(read, "totalPricePerUnit"),
+            net_price=_price(read, "netPrice"),
+            total_price=_price(read, "totalPrice"),
         )
 
 
@@ -79,16 +79,15 @@ class ProjectEstimation:
 
     @classmethod
     def from_api(cls, payload):
-        what = "project estimation"
-        payload = _require_object(payload, what)
-        rows = payload.get("elevations") or []
+        read = PayloadReader(payload, "project estimation")
+        rows = read.get("elevations") or []
         if not isinstance(rows, list):
-            raise _bad_field(what, "elevations", f"expected a list, got {type(rows).__name__}")
-        currency = _text(payload, "currency", what).upper()
+            raise read.error("elevations", f"expected a list, got {type(rows).__name__}")
+        currency = read.text("currency").upper()
         if currency and not re.fullmatch(r"[A-Z]{3}", currency):
-            raise _bad_field(what, "currency", f"not an ISO 4217 code: {currency!r}")
+            raise read.error("currency", f"not an ISO 4217 code: {currency!r}")
         return cls(
-            id=_guid(payload, "id", what),
+            id=read.guid("id"),
             currency=currency,
             elevations=tuple(ElevationEstimation.from_api(row) for row in rows),
         )
@@ -108,17 +107,16 @@ class EstimationDataSet:
 
     @classmethod
     def from_api(cls, payload):
-        what = "estimation data"
-        payload = _require_object(payload, what)
-        identifier = payload.get("id")
+        read = PayloadReader(payload, "estimation data")
+        identifier = read.get("id")
         if isinstance(identifier, (int, float)) and not isinstance(identifier, bool):
             identifier = str(identifier)
         if not isinstance(identifier, str) or not identifier.strip():
-            raise _bad_field(what, "id", "missing")
+            raise read.error("id", "missing")
         return cls(
             id=identifier.strip(),
-            name=_text(payload, "name", what),
-            is_default=payload.get("isDefault") is True,
+            name=read.text("name"),
+            is_default=read.get("isDefault") is True,
         )
 
 
@@ -142,25 +140,23 @@ class Address:
 
     @classmethod
     def from_api(cls, payload, address_type):
-        what = "address"
-        payload = _require_object(payload, what)
+        read = PayloadReader(payload, "address")
         return cls(
             address_type=address_type,
-            name1=_text(payload, "name1", what),
-            name2=_text(payload, "name2", what),
-            street=_text(payload, "street", what),
-            city=_text(payload, "city", what),
-            zip_code=_text(payload, "zipCode", what),
-            phone1=_text(payload, "phone1", what),
-            phone2=_text(payload, "phone2", what),
-            email=_text(payload, "email", what),
+            name1=read.text("name1"),
+            name2=read.text("name2"),
+            street=read.text("street"),
+            city=read.text("city"),
+            zip_code=read.text("zipCode"),
+            phone1=read.text("phone1"),
+            phone2=read.text("phone2"),
+            email=read.text("email"),
         )
 
 
 def address_types_from_api(payload):
     """AddressTypesData -> [type names] (non-empty strings, in the server's order)."""
-    payload = _require_object(payload, "address types")
-    types = payload.get("addressTypes") or []
+    types = PayloadReader(payload, "address types").get("addressTypes") or []
     if not isinstance(types, list):
         raise LogikalProtocolError("address types field 'addressTypes': expected a list")
     return [t.strip() for t in types if isinstance(t, str) and t.strip()]

@@ -59,73 +59,85 @@ def epoch_to_utc(value):
     return datetime.fromtimestamp(seconds, tz=timezone.utc)
 
 
-# --- field readers: each names the field in the error it raises -------------------------------------------
+# --- field reader: names the object and the field in every error it raises -------------------------------
 
 
-def _require_object(payload, what):
-    if not isinstance(payload, dict):
-        raise LogikalProtocolError(f"{what} payload is not a JSON object but {type(payload).__name__}")
-    return payload
+class PayloadReader:
+    """Reads the fields of one API object (`what`: "project", "address", ... in error messages).
 
+    Each reader takes the API key; a wrong type raises LogikalProtocolError naming object and field. Used by
+    every `from_api` here and in estimation.py.
+    """
 
-def _bad_field(what, key, problem):
-    return LogikalProtocolError(f"{what} field {key!r}: {problem}")
+    __slots__ = ("payload", "what")
 
+    def __init__(self, payload, what):
+        if not isinstance(payload, dict):
+            raise LogikalProtocolError(f"{what} payload is not a JSON object but {type(payload).__name__}")
+        self.payload, self.what = payload, what
 
-def _text(payload, key, what, *, required=False):
-    value = payload.get(key)
-    if value is None:
-        if required:
-            raise _bad_field(what, key, "missing")
-        return ""
-    if not isinstance(value, str):
-        raise _bad_field(what, key, f"expected a string, got {type(value).__name__}")
-    value = value.translate(_DROP_CONTROLS).strip()  # PostgreSQL refuses NUL; other controls are noise
-    if required and not value:
-        raise _bad_field(what, key, "empty")
-    return value
+    def get(self, key):
+        """The raw value (None when absent)."""
+        return self.payload.get(key)
 
+    def error(self, key, problem):
+        return LogikalProtocolError(f"{self.what} field {key!r}: {problem}")
 
-def _guid(payload, key, what, *, required=False):
-    value = payload.get(key)
-    if value is None or value == "":
-        if required:
-            raise _bad_field(what, key, "missing")
-        return None
-    try:
-        return normalize_guid(value)
-    except ValueError as exc:
-        raise _bad_field(what, key, str(exc)) from None
+    def text(self, key, *, required=False):
+        """Stripped text without control characters; "" when absent (unless required)."""
+        value = self.payload.get(key)
+        if value is None:
+            if required:
+                raise self.error(key, "missing")
+            return ""
+        if not isinstance(value, str):
+            raise self.error(key, f"expected a string, got {type(value).__name__}")
+        value = value.translate(_DROP_CONTROLS).strip()  # PostgreSQL refuses NUL; other controls are noise
+        if required and not value:
+            raise self.error(key, "empty")
+        return value
 
+    def guid(self, key, *, required=False):
+        """A normalised GUID; None when absent or empty (unless required)."""
+        value = self.payload.get(key)
+        if value is None or value == "":
+            if required:
+                raise self.error(key, "missing")
+            return None
+        try:
+            return normalize_guid(value)
+        except ValueError as exc:
+            raise self.error(key, str(exc)) from None
 
-def _date(payload, key, what):
-    """An impossible date (negative, beyond 2200, not a number) is kept as "no date" rather than failing the
-    whole listing it arrived in: one odd record must not hide its siblings (or get them archived)."""
-    try:
-        return epoch_to_utc(payload.get(key))
-    except ValueError as exc:
-        _logger.info("LogiKal %s field %r ignored: %s", what, key, exc)
-        return None
+    def date(self, key):
+        """A tz-aware UTC datetime or None. An impossible date (negative, beyond 2200, not a number) is kept
+        as "no date" rather than failing the whole listing it arrived in: one odd record must not hide its
+        siblings (or get them archived)."""
+        try:
+            return epoch_to_utc(self.payload.get(key))
+        except ValueError as exc:
+            _logger.info("LogiKal %s field %r ignored: %s", self.what, key, exc)
+            return None
 
+    def flag(self, key):
+        """A boolean; False when absent."""
+        value = self.payload.get(key)
+        if value is None:
+            return False
+        if not isinstance(value, bool):
+            raise self.error(key, f"expected a boolean, got {type(value).__name__}")
+        return value
 
-def _flag(payload, key, what):
-    value = payload.get(key)
-    if value is None:
-        return False
-    if not isinstance(value, bool):
-        raise _bad_field(what, key, f"expected a boolean, got {type(value).__name__}")
-    return value
-
-
-def _number(payload, key, what):
-    value = payload.get(key)
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise _bad_field(what, key, f"expected a number, got {type(value).__name__}")
-    if not math.isfinite(value):
-        raise _bad_field(what, key, f"not finite: {value!r}")
-    return float(value)
+    def number(self, key):
+        """A finite float or None."""
+        value = self.payload.get(key)
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise self.error(key, f"expected a number, got {type(value).__name__}")
+        if not math.isfinite(value):
+            raise self.error(key, f"not finite: {value!r}")
+        return float(value)
 
 
 # --- records ----------------------------------------------------------------------------------------------
@@ -146,9 +158,9 @@ class Directory:
 
     @classmethod
     def from_api(cls, payload):
-        payload = _require_object(payload, "directory")
-        path = _text(payload, "path", "directory", required=True).strip("/")
-        name = _text(payload, "name", "directory") or path.rpartition("/")[2]
+        read = PayloadReader(payload, "directory")
+        path = read.text("path", required=True).strip("/")
+        name = read.text("name") or path.rpartition("/")[2]
         return cls(path=path, name=name)
 
 
@@ -166,18 +178,17 @@ class Project:
 
     @classmethod
     def from_api(cls, payload):
-        what = "project"
-        payload = _require_object(payload, what)
+        read = PayloadReader(payload, "project")
         return cls(
-            id=_guid(payload, "id", what, required=True),
-            name=_text(payload, "name", what),
-            created_date=_date(payload, "createdDate", what),
-            changed_date=_date(payload, "changedDate", what),
-            is_deleted=_flag(payload, "isDeleted", what),
-            job_number=_text(payload, "jobNumber", what),
-            offer_number=_text(payload, "offerNumber", what),
-            person_in_charge=_text(payload, "personInCharge", what),
-            estimated=_flag(payload, "estimated", what),
+            id=read.guid("id", required=True),
+            name=read.text("name"),
+            created_date=read.date("createdDate"),
+            changed_date=read.date("changedDate"),
+            is_deleted=read.flag("isDeleted"),
+            job_number=read.text("jobNumber"),
+            offer_number=read.text("offerNumber"),
+            person_in_charge=read.text("personInCharge"),
+            estimated=read.flag("estimated"),
         )
 
 
@@ -193,12 +204,11 @@ class Phase:
 
     @classmethod
     def from_api(cls, payload):
-        what = "phase"
-        payload = _require_object(payload, what)
+        read = PayloadReader(payload, "phase")
         return cls(
-            id=_guid(payload, "id", what, required=True),
-            name=_text(payload, "name", what),
-            description=_text(payload, "description", what),
+            id=read.guid("id", required=True),
+            name=read.text("name"),
+            description=read.text("description"),
         )
 
 
@@ -213,11 +223,11 @@ class Surface:
         """None (or an all-empty surface) gives None."""
         if payload is None:
             return None
-        payload = _require_object(payload, what)
+        read = PayloadReader(payload, what)
         surface = cls(
-            name=_text(payload, "name", what),
-            color_inside=_text(payload, "colorInside", what),
-            color_outside=_text(payload, "colorOutside", what),
+            name=read.text("name"),
+            color_inside=read.text("colorInside"),
+            color_outside=read.text("colorOutside"),
         )
         return surface if any((surface.name, surface.color_inside, surface.color_outside)) else None
 
@@ -253,32 +263,31 @@ class Elevation:
 
     @classmethod
     def from_api(cls, payload):
-        what = "elevation"
-        payload = _require_object(payload, what)
+        read = PayloadReader(payload, "elevation")
         return cls(
-            id=_guid(payload, "id", what, required=True),
-            version_id=_guid(payload, "versionId", what),
-            name=_text(payload, "name", what),
-            amount=_number(payload, "amount", what),
-            is_in_recycle_bin=_flag(payload, "isInRecycleBin", what),
-            automatic_description=_text(payload, "automaticDescription", what),
-            system_description=_text(payload, "systemDescription", what),
-            model_description=_text(payload, "modelDescription", what),
-            user_description=_text(payload, "userDescription", what),
+            id=read.guid("id", required=True),
+            version_id=read.guid("versionId"),
+            name=read.text("name"),
+            amount=read.number("amount"),
+            is_in_recycle_bin=read.flag("isInRecycleBin"),
+            automatic_description=read.text("automaticDescription"),
+            system_description=read.text("systemDescription"),
+            model_description=read.text("modelDescription"),
+            user_description=read.text("userDescription"),
             surface_of_base_element=Surface.from_api(
-                payload.get("surfaceOfBaseElement"), "elevation surfaceOfBaseElement"
+                read.get("surfaceOfBaseElement"), "elevation surfaceOfBaseElement"
             ),
             surface_of_insertions=Surface.from_api(
-                payload.get("surfaceOfInsertions"),
+                read.get("surfaceOfInsertions"),
                 "elevation surfaceOfInsertions",
             ),
-            created_by_user=_text(payload, "createdByUser", what),
-            created_date=_date(payload, "createdDate", what),
-            changed_date=_date(payload, "changedDate", what),
-            width=_number(payload, "width", what),
-            height=_number(payload, "height", what),
-            is_element_pricelist_elevation=_flag(payload, "isElementPricelistElevation", what),
-            element_pricelist_id=_guid(payload, "elementPricelistId", what),
-            type=_text(payload, "type", what),
-            state=_text(payload, "state", what),
+            created_by_user=read.text("createdByUser"),
+            created_date=read.date("createdDate"),
+            changed_date=read.date("changedDate"),
+            width=read.number("width"),
+            height=read.number("height"),
+            is_element_pricelist_elevation=read.flag("isElementPricelistElevation"),
+            element_pricelist_id=read.guid("elementPricelistId"),
+            type=read.text("type"),
+            state=read.text("state"),
         )

@@ -278,34 +278,13 @@ class LogikalSession:
         data = self._run(target, lambda token: self.client.list("/elevations", token), "GET /elevations")
         return [Elevation.from_api(item) for item in data]
 
-    def thumbnail(
-        self,
-        path,
-        project_id,
-        phase_id,
-        elevation_id,
-        *,
-        width=300,
-        height=300,
-        fmt="PNG",
-        view="Interior",
-        with_dimensions=True,
-        with_description=False,
-    ):
-        """Image bytes by elevation id in phase context: never selects the elevation."""
+    def thumbnail(self, path, project_id, phase_id, elevation_id, **image_options):
+        """Image bytes by elevation id in phase context: never selects the elevation. `image_options` (width,
+        height, fmt, view, with_dimensions, with_description) and their defaults are LogikalClient.thumbnail's."""
         elevation_id = normalize_guid(elevation_id)
 
         def fetch(token):
-            return self.client.thumbnail(
-                token,
-                elevation_id,
-                width=width,
-                height=height,
-                fmt=fmt,
-                view=view,
-                with_dimensions=with_dimensions,
-                with_description=with_description,
-            )
+            return self.client.thumbnail(token, elevation_id, **image_options)
 
         target = self._target(path, project_id, phase_id)
         return self._run(target, fetch, "GET /elevations/{id}/thumbnail", deeper_ok=True)
