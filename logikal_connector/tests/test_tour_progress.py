@@ -8,23 +8,20 @@ moment and wakes the websockets, which is what a real commit (and its `NOTIFY im
 """
 
 import json
-import shutil
 import threading
 import time
-import unittest
 from unittest.mock import patch
 
 from odoo import SUPERUSER_ID, api
 from odoo.addons.bus.models.bus import dispatch
 from odoo.addons.bus.websocket import WebsocketConnectionHandler
-from odoo.tests import HttpCase, new_test_user, tagged
+from odoo.tests import new_test_user, tagged
 from odoo.tests.common import ChromeBrowser
 
 from ..models.res_config_settings import MASTER_SWITCH
-from ..services import progress, work
-from ..services.runner import SyncRunner
+from ..services import progress
 from ..services.scheduler import Scheduler
-from .common import PASSWORD, USERNAME, Simulator, generate_dataset
+from .common import LogikalTourCase
 
 PHASES_HANG = 2.3  # seconds per phase listing: every project lasts longer than the 2 s between messages
 DIRECTORY = "Demo Odoo"  # 3 live projects with its sub-directories in the "small" dataset
@@ -79,39 +76,20 @@ class CronWorker(threading.Thread):
 
 
 @tagged("post_install", "-at_install")
-class TestLogikalProgressTour(HttpCase):
+class TestLogikalProgressTour(LogikalTourCase):
+    backend_values = {"read_timeout": 10, "parts_timeout": 10, "max_retries": 0}  # listings hang 2.3 s each
+
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        if Simulator is None:
-            raise unittest.SkipTest("the LogiKal simulator (logikal_sim/) is not beside the addon")
-        if not shutil.which("chromium") and not shutil.which("google-chrome"):
-            raise unittest.SkipTest("no Chromium: install Debian's `chromium` to run the tours")
         cls.startClassPatcher(patch.object(WebsocketConnectionHandler, "websocket_allowed", return_value=True))
-        cls.backend = cls.env["logikal.backend"].create(
-            {
-                "name": "Simulator",
-                "url": "http://127.0.0.1:9/api/v3",
-                "username": USERNAME,
-                "password_input": PASSWORD,
-                "read_timeout": 10,
-                "parts_timeout": 10,
-                "max_retries": 0,
-            }
-        )
 
     def setUp(self):
         super().setUp()
-        self.sim = Simulator(generate_dataset("small"), username=USERNAME, password=PASSWORD, mode="observed")
-        self.sim.start()
-        self.addCleanup(self.sim.stop)
-        self.backend.url = self.sim.base_url
         self.env["ir.config_parameter"].set_param(MASTER_SWITCH, "False")  # only the Force Sync, no pass
 
     def test_force_sync_of_a_directory_is_seen_live(self):
-        runner = SyncRunner(self.env, self.backend)
-        first = runner.start("manual", "everything", work.ALL_TYPES)
-        runner.execute(first, work.everything(first))
+        first = self.run_sync()
         self.assertEqual(first.state, "done", first.error_summary)
         directory = self.env["logikal.directory"].search([("path", "=", DIRECTORY)])
         self.assertEqual(directory.sync_state, "done")

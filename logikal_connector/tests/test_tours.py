@@ -4,87 +4,11 @@ The simulator answers over loopback HTTP; the scheduler is run from Python betwe
 cron worker would, because the browser never waits on LogiKal.
 """
 
-import json
-import shutil
-import unittest
-
-from odoo.tests import HttpCase, new_test_user, tagged
+from odoo.tests import new_test_user, tagged
 
 from ..models.res_config_settings import MASTER_SWITCH
-from ..services import work
-from ..services.runner import SyncRunner
 from ..services.scheduler import Scheduler
-from .common import PASSWORD, USERNAME, Simulator, generate_dataset
-
-CLOSED_PORT_URL = "http://127.0.0.1:9/api/v3"
-
-
-class LogikalTourCase(HttpCase):
-    """A simulator and a backend for tours; the tour test modules (test_tour*.py) build on it."""
-
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        if Simulator is None:
-            raise unittest.SkipTest("the LogiKal simulator (logikal_sim/) is not beside the addon")
-        if not shutil.which("chromium") and not shutil.which("google-chrome"):
-            raise unittest.SkipTest("no Chromium: install Debian's `chromium` to run the tours")
-        cls.backend = cls.env["logikal.backend"].create(
-            {
-                "name": "Simulator",
-                "url": CLOSED_PORT_URL,
-                "username": USERNAME,
-                "password_input": PASSWORD,
-                "read_timeout": 5,
-                "parts_timeout": 5,
-                "max_retries": 0,
-            }
-        )
-
-    def setUp(self):
-        super().setUp()
-        self.sim = Simulator(generate_dataset("small"), username=USERNAME, password=PASSWORD, mode="observed")
-        self.sim.start()
-        self.addCleanup(self.sim.stop)
-        self.backend.url = self.sim.base_url
-
-    def configs(self):
-        configs = self.env["logikal.sync.config"].search([])
-        return {config.object_type: config for config in configs}
-
-    def _synced_tour_project(self, broken_elevation=None):
-        """Sync the simulator's dataset once, with one project renamed "Tour Project".
-
-        With `broken_elevation`, its first elevation gets that name and a corrupt parts list.
-        """
-        data = self.sim.expected()
-        with_elevations = {e["project"] for e in data["elevations"] if not e["isInRecycleBin"]}
-        guid = next(p["id"] for p in data["projects"] if not p["isDeleted"] and p["id"] in with_elevations)
-        self.sim.mutate("rename", project=guid, name="Tour Project")
-        if broken_elevation:
-            elevation = next(e["id"] for e in data["elevations"] if e["project"] == guid and not e["isInRecycleBin"])
-            self.sim.mutate("rename", elevation=elevation, name=broken_elevation)
-            self.sim.set_faults(corrupt={elevation: "sqlite"})
-        runner = SyncRunner(self.env, self.backend)
-        run = runner.start("manual", "everything", work.ALL_TYPES)
-        runner.execute(run, work.everything(run))
-        self.assertEqual(run.state, "partial" if broken_elevation else "done", run.error_summary)
-        project = self.env["logikal.project"].search([("logikal_id", "=", guid)])
-        self.assertEqual(project.name, "Tour Project")
-        if broken_elevation:
-            self.assertNotEqual(project.sync_state, "done", "a project with a failed parts list is not complete")
-        else:
-            self.assertEqual(project.sync_state, "done")
-        self.assertTrue(project.thumbnail)
-        return project
-
-    def _notifications(self, user):
-        """(state, title) of the sync results sent to `user` (flushed as a commit would)."""
-        self.env.cr.precommit.run()
-        messages = self.env["bus.bus"].sudo().search([("channel", "like", f'"res.partner",{user.partner_id.id}]')])
-        found = [json.loads(m.message) for m in messages]
-        results = [n["payload"] for n in found if n["type"] == "logikal_sync_progress" and n["payload"]["final"]]
-        return [(payload["state"], payload["title"]) for payload in results]
+from .common import CLOSED_PORT_URL, PASSWORD, LogikalTourCase
 
 
 @tagged("post_install", "-at_install")

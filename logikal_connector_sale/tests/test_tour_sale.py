@@ -1,47 +1,17 @@
 """Browser tour (headless Chromium): a sales user imports a LogiKal project into a quotation."""
 
-import shutil
-import unittest
-
-from odoo.addons.logikal_connector.services import work
-from odoo.addons.logikal_connector.services.runner import SyncRunner
-from odoo.addons.logikal_connector.tests.common import PASSWORD, USERNAME, Simulator, generate_dataset
-from odoo.tests import HttpCase, new_test_user, tagged
+from odoo.addons.logikal_connector.tests.common import LogikalTourCase
+from odoo.tests import new_test_user, tagged
 
 PROJECT = "DOS22309"
 
 
 @tagged("post_install", "-at_install")
-class TestSaleTour(HttpCase):
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        if Simulator is None:
-            raise unittest.SkipTest("the LogiKal simulator (logikal_sim/) is not beside the addon")
-        if not shutil.which("chromium") and not shutil.which("google-chrome"):
-            raise unittest.SkipTest("no Chromium: install Debian's `chromium` to run the tours")
-        cls.backend = cls.env["logikal.backend"].create(
-            {
-                "name": "Simulator",
-                "url": "http://127.0.0.1:9/api/v3",
-                "username": USERNAME,
-                "password_input": PASSWORD,
-                "read_timeout": 5,
-                "parts_timeout": 5,
-                "max_retries": 0,
-            }
-        )
-
+class TestSaleTour(LogikalTourCase):
     def setUp(self):
         super().setUp()
-        self.sim = Simulator(generate_dataset("small"), username=USERNAME, password=PASSWORD, mode="observed")
-        self.sim.start()
-        self.addCleanup(self.sim.stop)
-        self.backend.url = self.sim.base_url
         self.sim.mutate("set_estimation", currency=self.env.company.currency_id.name)
-        runner = SyncRunner(self.env, self.backend)
-        run = runner.start("manual", "everything", work.ALL_TYPES)
-        runner.execute(run, work.everything(run))
+        run = self.run_sync()
         self.assertEqual(run.state, "done", run.error_summary)
 
     def test_sales_user_imports_a_project_into_a_quotation(self):

@@ -2,16 +2,13 @@
 
 import { registry } from "@web/core/registry";
 import { stepUtils } from "@web_tour/tour_service/tour_utils";
+import { currentSyncState, pressForceSyncSteps, searchSteps } from "@logikal_connector/../tests/tours/tour_steps";
 
 const tours = registry.category("web_tour.tours");
 const NAME = "Broken Elevation";
 
 function elevationRow() {
     return `.o_list_view .o_data_row:has(td[name=name]:contains("${NAME}"))`;
-}
-
-function currentSyncState(label) {
-    return `.o_form_view .o_statusbar_status .o_arrow_button_current:contains("${label}")`;
 }
 
 function openElevationList() {
@@ -35,20 +32,7 @@ function openElevationList() {
             content: "The elevations are listed with their sync state and last sync date",
             trigger: ".o_list_view:has(th[data-name=last_sync_date]) .o_data_row td[name=sync_state]",
         },
-        {
-            content: "Search the elevation",
-            trigger: ".o_searchview_input",
-            run: `edit ${NAME}`,
-        },
-        {
-            content: "Search by name",
-            trigger: ".o_searchview_input",
-            run: "press Enter",
-        },
-        {
-            content: "The search is applied",
-            trigger: `.o_searchview_facet:contains("${NAME}")`,
-        },
+        ...searchSteps(NAME),
     ];
 }
 
@@ -73,15 +57,7 @@ tours.add("logikal_user_elevation_failed_force_sync", {
             content: "A red banner says why",
             trigger: '.o_form_view .alert-danger:contains("Last sync failed"):contains("parts list")',
         },
-        {
-            content: "Press Force Sync",
-            trigger: ".o_form_view .o_form_statusbar button[name=action_force_sync]",
-            run: "click",
-        },
-        {
-            content: "The sync is queued for the background scheduler",
-            trigger: '.o_notification:contains("Sync queued")',
-        },
+        ...pressForceSyncSteps(),
         {
             content: "The elevation shows it is queued",
             trigger: currentSyncState("Queued"),

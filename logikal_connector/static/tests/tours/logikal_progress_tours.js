@@ -1,12 +1,9 @@
 /** @odoo-module **/
 
 import { registry } from "@web/core/registry";
+import { currentSyncState, pressForceSyncSteps } from "@logikal_connector/../tests/tours/tour_steps";
 
 const tours = registry.category("web_tour.tours");
-
-function currentSyncState(label) {
-    return `.o_form_view .o_statusbar_status .o_arrow_button_current:contains("${label}")`;
-}
 
 const running = ".o_notification.o_logikal_sync_running";
 
@@ -20,15 +17,7 @@ tours.add("logikal_user_sees_sync_progress", {
             content: "It was never synced",
             trigger: currentSyncState("Never synced"),
         },
-        {
-            content: "Press Force Sync",
-            trigger: ".o_form_view .o_form_statusbar button[name=action_force_sync]",
-            run: "click",
-        },
-        {
-            content: "The sync is queued",
-            trigger: '.o_notification:contains("Sync queued")',
-        },
+        ...pressForceSyncSteps(),
         {
             content: "A sticky progress notification names the directory",
             trigger: `${running} .o_notification_title:contains("LogiKal sync: Demo Odoo")`,

@@ -2,6 +2,7 @@
 
 import { registry } from "@web/core/registry";
 import { stepUtils } from "@web_tour/tour_service/tour_utils";
+import { currentSyncState, pressForceSyncSteps, searchSteps } from "@logikal_connector/../tests/tours/tour_steps";
 
 const tours = registry.category("web_tour.tours");
 
@@ -16,20 +17,7 @@ function openProject(name) {
             content: "Configuration is for managers only",
             trigger: '.o_menu_sections:has([data-menu-xmlid="logikal_connector.logikal_menu_monitoring"]):not(:has([data-menu-xmlid="logikal_connector.logikal_menu_configuration"]))',
         },
-        {
-            content: "Search the project",
-            trigger: ".o_searchview_input",
-            run: `edit ${name}`,
-        },
-        {
-            content: "Search by name",
-            trigger: ".o_searchview_input",
-            run: "press Enter",
-        },
-        {
-            content: "The search is applied",
-            trigger: `.o_searchview_facet:contains("${name}")`,
-        },
+        ...searchSteps(name),
         {
             content: "Open the project",
             trigger: `.o_kanban_view .o_kanban_record:contains("${name}")`,
@@ -40,10 +28,6 @@ function openProject(name) {
             trigger: '.o_form_view .o_notebook a:contains("Phases")',
         },
     ];
-}
-
-function currentSyncState(label) {
-    return `.o_form_view .o_statusbar_status .o_arrow_button_current:contains("${label}")`;
 }
 
 tours.add("logikal_user_force_sync_queued", {
@@ -58,15 +42,7 @@ tours.add("logikal_user_force_sync_queued", {
             content: "Synced data is read-only",
             trigger: ".o_form_view:not(:has(div[name=job_number] input))",
         },
-        {
-            content: "Press Force Sync",
-            trigger: ".o_form_view .o_form_statusbar button[name=action_force_sync]",
-            run: "click",
-        },
-        {
-            content: "The sync is queued, not run in the browser",
-            trigger: '.o_notification:contains("Sync queued")',
-        },
+        ...pressForceSyncSteps(),
         {
             content: "The project shows it is queued",
             trigger: currentSyncState("Queued"),
