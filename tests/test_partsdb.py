@@ -38,6 +38,7 @@ TABLES_OF_INTEREST = {
     "Suppliers",
     "Manufacturers",
 }
+# LogiKal's column spellings spelled out on purpose (not imported from the builder under test).
 PRODUCTION_COLUMNS = {
     "AutoDescription",
     "AutoDescriptionShort",

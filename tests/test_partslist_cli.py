@@ -4,10 +4,10 @@ import base64
 import hashlib
 import json
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from root_script import logikal_command
 
 from logikal_sim.partsdb import build_parts_db
 
@@ -25,7 +25,7 @@ ELEVATION = {
 
 def run(*args, stdin=None):
     return subprocess.run(
-        [sys.executable, str(ROOT / "logikal"), "parts", *map(str, args)],
+        logikal_command("parts", *args),
         capture_output=True,
         text=True,
         input=stdin,

@@ -5,14 +5,13 @@ import json
 import os
 import socket
 import subprocess
-import sys
 
 import pytest
+from root_script import logikal_command
 
 from logikal_cli.probe import main
 from logikal_sim import Simulator, generate_dataset
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PASSWORD = "Pr0be-secret-pw"
 ENV_VAR = "LOGIKAL_TEST_PASSWORD"
 
@@ -136,7 +135,7 @@ def test_max_projects_limits_the_phase_walk(capsys, sim):
 
 def test_the_root_script_dispatches_probe(sim):
     result = subprocess.run(
-        [sys.executable, os.path.join(ROOT, "logikal"), "probe", *probe_args(sim.base_url, "--json")],
+        logikal_command("probe", *probe_args(sim.base_url, "--json")),
         capture_output=True,
         text=True,
         timeout=60,
@@ -245,9 +244,7 @@ def test_help_exits_0(capsys):
 
 def test_root_script_error_has_no_traceback():
     result = subprocess.run(
-        [
-            sys.executable,
-            os.path.join(ROOT, "logikal"),
+        logikal_command(
             "probe",
             "--url",
             f"http://127.0.0.1:{free_port()}/api/v3",
@@ -256,8 +253,8 @@ def test_root_script_error_has_no_traceback():
             "--password",
             PASSWORD,
             "--timeout",
-            "1",
-        ],
+            1,
+        ),
         capture_output=True,
         text=True,
         timeout=60,

@@ -87,6 +87,11 @@ class Tree:
         project = next(p for p in self.projects if p["id"] == phase["project"])
         return project, phase, self.elevations_of(project["id"], phase["id"])
 
+    def phase_ids(self, count):
+        """(directory, project id, phase id) of a phase with `count` elevations or more, and its elevations."""
+        project, phase, elevations = self.phase_with_elevations(count)
+        return (project["directory"], project["id"], phase["id"]), elevations
+
 
 @pytest.fixture(scope="module")
 def tree():
@@ -272,8 +277,7 @@ def test_no_redundant_selects_and_thumbnails_never_select_the_elevation(observed
 
 
 def test_thumbnail_after_a_parts_list_needs_no_select(observed, tree):
-    project, phase, elevations = tree.phase_with_elevations(2)
-    ids = (project["directory"], project["id"], phase["id"])
+    ids, elevations = tree.phase_ids(2)
     session = open_session(observed)
     with session:
         session.parts_list(*ids, elevations[0]["id"])
@@ -283,8 +287,7 @@ def test_thumbnail_after_a_parts_list_needs_no_select(observed, tree):
 
 
 def test_thumbnail_refused_below_the_phase_reselects_the_phase_and_remembers(observed, tree):
-    project, phase, elevations = tree.phase_with_elevations(2)
-    ids = (project["directory"], project["id"], phase["id"])
+    ids, elevations = tree.phase_ids(2)
     session = open_session(observed)
     original, refused = session.client.thumbnail, []
 
@@ -300,7 +303,7 @@ def test_thumbnail_refused_below_the_phase_reselects_the_phase_and_remembers(obs
         session.parts_list(*ids, elevations[0]["id"])
         spy.take()
         assert session.thumbnail(*ids, elevations[1]["id"]).startswith(b"\x89PNG")
-        assert spy.take() == [("phases", phase["id"])] and len(refused) == 1
+        assert spy.take() == [("phases", ids[2])] and len(refused) == 1
         session.parts_list(*ids, elevations[0]["id"])
         session.thumbnail(*ids, elevations[1]["id"])
         assert len(refused) == 1
@@ -393,8 +396,7 @@ def test_idle_expiry_on_a_list_call_is_recovered(tree):
 
 
 def test_strict_refusal_relogs_and_later_moves_use_the_lesson(strict, tree):
-    project, phase, elevations = tree.phase_with_elevations(3)
-    ids = (project["directory"], project["id"], phase["id"])
+    ids, elevations = tree.phase_ids(3)
     session = open_session(strict)
     with session:
         session.parts_list(*ids, elevations[0]["id"])
@@ -407,7 +409,7 @@ def test_strict_refusal_relogs_and_later_moves_use_the_lesson(strict, tree):
         third = calls_of(strict) - before
     learned_reason = "409 refused POST /elevations/select after elevation select (learned)"
     assert session.stats.relogins[-1] == learned_reason
-    depth = project["directory"].count("/") + 1
+    depth = ids[0].count("/") + 1
     assert third == Counter(
         {
             "DELETE /auth": 1,
@@ -488,8 +490,7 @@ def test_navigation_error_when_the_relogin_does_not_help(observed, tree):
 
 
 def test_transient_failure_on_a_select_leaves_the_cursor_unknown_then_recovers(observed, tree):
-    project, phase, _ = tree.phase_with_elevations(1)
-    ids = (project["directory"], project["id"], phase["id"])
+    ids, _ = tree.phase_ids(1)
     session = open_session(observed)
     with session:
         session.list_phases(*ids[:2])
@@ -563,8 +564,7 @@ def test_password_and_tokens_never_in_logs_reprs_or_errors(strict, tree, caplog)
         return tokens[-1]
 
     session.client.login = recording_login
-    project, phase, elevations = tree.phase_with_elevations(2)
-    ids = (project["directory"], project["id"], phase["id"])
+    ids, elevations = tree.phase_ids(2)
     errors = []
     with caplog.at_level(logging.DEBUG, logger="logikal_connector.logikal"), session:
         session.parts_list(*ids, elevations[0]["id"])

@@ -116,6 +116,14 @@ def expected_tree(sim):
     return exp, projects
 
 
+def logged_in(make_sim, mode):
+    """A simulator in `mode`, an Api logged in to it, and the simulator's expected tree."""
+    sim = make_sim(mode=mode)
+    api = Api(sim)
+    api.login()
+    return sim, api, expected_tree(sim)[0]
+
+
 def first(exp, key, **match):
     return next(row for row in exp[key] if all(row[k] == v for k, v in match.items()))
 
@@ -308,10 +316,7 @@ def test_thumbnail_parameter_errors(sim, api):
 # ---- navigation rules ----------------------------------------------------------------------------
 @pytest.mark.parametrize("mode", ["lenient", "observed", "strict"])
 def test_level_preconditions_answer_405(make_sim, mode):
-    sim = make_sim(mode=mode)
-    api = Api(sim)
-    api.login()
-    exp, _ = expected_tree(sim)
+    _sim, api, exp = logged_in(make_sim, mode)
     project = first(exp, "projects", name="DOS22309")
     assert_error(api.get("/projects"), 405, "expects the session to be in a directory")
     assert_error(api.select("projects", project["id"]), 405)
@@ -332,10 +337,7 @@ def test_level_preconditions_answer_405(make_sim, mode):
 
 @pytest.mark.parametrize("mode", ["lenient", "observed", "strict"])
 def test_missing_objects_answer_404_and_bad_bodies_400(make_sim, mode):
-    sim = make_sim(mode=mode)
-    api = Api(sim)
-    api.login()
-    exp, _ = expected_tree(sim)
+    _sim, api, exp = logged_in(make_sim, mode)
     elsewhere = first(exp, "projects", name="BZ-001 Kantoor")
     project = first(exp, "projects", name="DOS22309")
     assert_error(api.select("directories", "No Such Folder"), 404)
@@ -355,10 +357,7 @@ def test_missing_objects_answer_404_and_bad_bodies_400(make_sim, mode):
 
 @pytest.mark.parametrize("mode", ["observed", "strict"])
 def test_directory_select_refused_below_directory_level(make_sim, mode):
-    sim = make_sim(mode=mode)
-    api = Api(sim)
-    api.login()
-    exp, _ = expected_tree(sim)
+    _sim, api, exp = logged_in(make_sim, mode)
     project = first(exp, "projects", name="DOS22309")
     elevation = first(exp, "elevations", project=project["id"], phase=NULL_GUID)
     api.goto("Demo Odoo", project["id"])
@@ -373,10 +372,7 @@ def test_directory_select_refused_below_directory_level(make_sim, mode):
 
 
 def test_observed_escape_and_allowed_moves(make_sim):
-    sim = make_sim(mode="observed")
-    api = Api(sim)
-    api.login()
-    exp, _ = expected_tree(sim)
+    _sim, api, exp = logged_in(make_sim, "observed")
     project = first(exp, "projects", name="DOS22309")
     phases = [p["id"] for p in exp["phases"] if p["project"] == project["id"]]
     by_phase = {
@@ -397,10 +393,7 @@ def test_observed_escape_and_allowed_moves(make_sim):
 
 
 def test_lenient_allows_any_valid_move(make_sim):
-    sim = make_sim(mode="lenient")
-    api = Api(sim)
-    api.login()
-    exp, _ = expected_tree(sim)
+    _sim, api, exp = logged_in(make_sim, "lenient")
     one, two = [p for p in exp["projects"] if p["directory"] == "Demo Odoo"]
     elsewhere = first(exp, "projects", name="BZ-001 Kantoor")
     api.goto("Demo Odoo", one["id"], NULL_GUID)
@@ -412,10 +405,7 @@ def test_lenient_allows_any_valid_move(make_sim):
 
 
 def test_strict_paths_step_by_prefix_and_elevation_burns_the_token(make_sim):
-    sim = make_sim(mode="strict")
-    api = Api(sim)
-    api.login()
-    exp, _ = expected_tree(sim)
+    sim, api, exp = logged_in(make_sim, "strict")
     deep = "Demo Odoo/Sublevel 1 Testing/Sublevel 2 Testing"
     assert_error(api.select("directories", deep), 409, MAPPING_409)
     assert_error(api.select("directories", "Demo Odoo/Sublevel 1 Testing"), 409)

@@ -1,18 +1,15 @@
 """`./logikal simulator ...`: argument errors and a real serve/Ctrl-C cycle."""
 
-import os
 import signal
 import socket
 import subprocess
-import sys
 import threading
 
 import pytest
 import requests
+from root_script import logikal_command
 
 from logikal_sim.cli import main
-
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 @pytest.mark.parametrize(
@@ -60,20 +57,9 @@ def test_busy_port_is_one_line_exit_1(capsys):
 
 def test_logikal_script_serves_until_ctrl_c():
     proc = subprocess.Popen(
-        [
-            sys.executable,
-            os.path.join(ROOT, "logikal"),
-            "simulator",
-            "serve",
-            "--port",
-            "0",
-            "--dataset",
-            "small",
-            "--username",
-            "u1",
-            "--password",
-            "p1",
-        ],
+        logikal_command(
+            "simulator", "serve", "--port", 0, "--dataset", "small", "--username", "u1", "--password", "p1"
+        ),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

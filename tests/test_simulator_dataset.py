@@ -14,6 +14,7 @@ from logikal_sim.dataset import CLOCK_STEP, DEFAULT_PHASE_NAME, NULL_GUID, Datas
 from logikal_sim.png import fit_box, png_size, render_thumbnail
 
 GUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+# The API fields spelled out on purpose (MBIOE ProjectData/ElevationData), not imported from the simulator.
 PROJECT_FIELDS = {
     "id",
     "name",

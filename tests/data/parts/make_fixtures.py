@@ -11,26 +11,14 @@ import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(HERE)))
+sys.path.insert(0, ROOT)  # logikal_sim and the pure package logikal_connector.logikal
+
+from logikal_sim.partsdb import ELEVATION_COLUMNS as PARTSDB_COLUMNS  # noqa: E402
 
 GUID_P1 = "{0A1B2C3D-0000-4000-8000-000000000001}"
 GUID_P10 = "{0A1B2C3D-0000-4000-8000-000000000010}"
 GUID_P11 = "{0A1B2C3D-0000-4000-8000-000000000011}"
-ELEVATION_COLUMNS = (
-    "AutoDescription",
-    "AutoDescriptionShort",
-    "Width_Output",
-    "Width_Unit",
-    "Height_Output",
-    "Height_Unit",
-    "Weight_Output",
-    "Weight_Unit",
-    "Area_Output",
-    "Area_Unit",
-    "SystemCode",
-    "SystemName",
-    "SystemLongName",
-    "ColorBase_Long",
-)
+ELEVATION_COLUMNS = PARTSDB_COLUMNS["production"]  # the spelling LogiKal writes today, as the simulator builds it
 
 GOLDEN_PROJECT = {
     "id": "5ddb1393-56eb-4280-9f7e-3c3aec51483c",
@@ -199,7 +187,6 @@ def make_hostile():
 
 
 def make_golden():
-    sys.path.insert(0, ROOT)  # logikal_sim and the pure package logikal_connector.logikal
     from logikal_connector.logikal.partslist import parse_parts_list
     from logikal_sim.partsdb import build_parts_db
 
