@@ -1,13 +1,13 @@
 /** @odoo-module **/
 
 import { registry } from "@web/core/registry";
-import { stepUtils } from "@web_tour/tour_service/tour_utils";
+import { openAppSteps } from "@logikal_connector/../tests/tours/tour_steps";
 
 const tours = registry.category("web_tour.tours");
 
 function openConfigurationMenu(menuXmlid, description) {
     return [
-        ...stepUtils.goToAppSteps("logikal_connector.logikal_menu_root", "Open the LogiKal app"),
+        ...openAppSteps(),
         {
             content: "Open the Configuration menu",
             trigger: '.o_menu_sections [data-menu-xmlid="logikal_connector.logikal_menu_configuration"]',

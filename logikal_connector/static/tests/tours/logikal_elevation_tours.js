@@ -1,8 +1,12 @@
 /** @odoo-module **/
 
 import { registry } from "@web/core/registry";
-import { stepUtils } from "@web_tour/tour_service/tour_utils";
-import { currentSyncState, pressForceSyncSteps, searchSteps } from "@logikal_connector/../tests/tours/tour_steps";
+import {
+    currentSyncState,
+    openAppSteps,
+    pressForceSyncSteps,
+    searchSteps,
+} from "@logikal_connector/../tests/tours/tour_steps";
 
 const tours = registry.category("web_tour.tours");
 const NAME = "Broken Elevation";
@@ -13,7 +17,7 @@ function elevationRow() {
 
 function openElevationList() {
     return [
-        ...stepUtils.goToAppSteps("logikal_connector.logikal_menu_root", "Open the LogiKal app"),
+        ...openAppSteps(),
         {
             content: "Open the elevations",
             trigger: '.o_menu_sections [data-menu-xmlid="logikal_connector.logikal_menu_elevations"]',

@@ -1,14 +1,18 @@
 /** @odoo-module **/
 
 import { registry } from "@web/core/registry";
-import { stepUtils } from "@web_tour/tour_service/tour_utils";
-import { currentSyncState, pressForceSyncSteps, searchSteps } from "@logikal_connector/../tests/tours/tour_steps";
+import {
+    currentSyncState,
+    openAppSteps,
+    pressForceSyncSteps,
+    searchSteps,
+} from "@logikal_connector/../tests/tours/tour_steps";
 
 const tours = registry.category("web_tour.tours");
 
 function openProject(name) {
     return [
-        ...stepUtils.goToAppSteps("logikal_connector.logikal_menu_root", "Open the LogiKal app"),
+        ...openAppSteps(),
         {
             content: "Projects open as a kanban of cards with thumbnails",
             trigger: ".o_kanban_view .o_kanban_record img",

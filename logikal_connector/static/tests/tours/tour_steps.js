@@ -3,6 +3,13 @@
 // Steps and selectors the LogiKal tours share (the tours import them from
 // "@logikal_connector/../tests/tours/tour_steps"; this file is in web.assets_tests with them).
 
+import { stepUtils } from "@web_tour/tour_service/tour_utils";
+
+/** Open the LogiKal app from the home menu. */
+export function openAppSteps() {
+    return stepUtils.goToAppSteps("logikal_connector.logikal_menu_root", "Open the LogiKal app");
+}
+
 /** The current step of a form's sync-state status bar. */
 export function currentSyncState(label) {
     return `.o_form_view .o_statusbar_status .o_arrow_button_current:contains("${label}")`;
