@@ -82,7 +82,7 @@ def base_url_problem(url, max_length=None):
         return "too_long"
     try:
         parts = urlsplit(url)
-        parts.port  # noqa: B018 - raises ValueError for a port that is not a number in 0..65535
+        _port = parts.port  # raises ValueError for a port that is not a number in 0..65535
     except ValueError:
         return "invalid"
     if parts.scheme not in ("http", "https"):
