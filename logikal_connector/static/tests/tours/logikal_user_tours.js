@@ -1,12 +1,7 @@
 /** @odoo-module **/
 
 import { registry } from "@web/core/registry";
-import {
-    currentSyncState,
-    openAppSteps,
-    pressForceSyncSteps,
-    searchSteps,
-} from "@logikal_connector/../tests/tours/tour_steps";
+import { currentSyncState, openAppSteps, pressForceSyncSteps, searchSteps } from "@logikal_connector/../tests/tours/tour_steps";
 
 const tours = registry.category("web_tour.tours");
 
