@@ -1,4 +1,5 @@
 from . import logikal_sync_mixin
+from . import logikal_binding
 from . import logikal_backend
 from . import logikal_directory
 from . import logikal_project

@@ -8,19 +8,16 @@ class LogikalElevation(models.Model):
 
     _name = "logikal.elevation"
     _description = "LogiKal Elevation"
-    _inherit = ["logikal.sync.mixin"]
+    _inherit = ["logikal.dated.binding", "logikal.sync.mixin"]
     _order = "project_id, phase_id, sequence, id"
     _sync_object_type = "elevation"
 
     phase_id = fields.Many2one("logikal.phase", required=True, ondelete="cascade", index=True, readonly=True)
     project_id = fields.Many2one(related="phase_id.project_id", store=True, index=True)
-    backend_id = fields.Many2one(related="phase_id.project_id.backend_id", store=True, index=True)
-    company_id = fields.Many2one(related="phase_id.project_id.company_id", store=True, index=True)
-    logikal_id = fields.Char("LogiKal ID", required=True, readonly=True)
+    backend_id = fields.Many2one(related="phase_id.project_id.backend_id", store=True)
     version_id = fields.Char("Version ID", readonly=True)
     name = fields.Char(readonly=True)
     sequence = fields.Integer(readonly=True)
-    active = fields.Boolean(default=True, readonly=True)
     amount = fields.Float("Quantity", readonly=True)
     width = fields.Float("Width (mm)", readonly=True)
     height = fields.Float("Height (mm)", readonly=True)
@@ -41,7 +38,6 @@ class LogikalElevation(models.Model):
     is_element_pricelist = fields.Boolean("Element price list", readonly=True)
     element_pricelist_id = fields.Char("Element price list ID", readonly=True)
     in_recycle_bin = fields.Boolean("In recycle bin", readonly=True)
-    deleted_date = fields.Datetime("Archived on", readonly=True)
     archived_with_project = fields.Boolean(
         readonly=True, copy=False, help="Archived because its project was: it comes back with the project."
     )
@@ -50,8 +46,6 @@ class LogikalElevation(models.Model):
         compute="_compute_is_parts_list_stale",
         help="The parts list was not checked within the staleness threshold of parts lists (Sync Intervals).",
     )
-    logikal_created_date = fields.Datetime("Created in LogiKal", readonly=True)
-    logikal_changed_date = fields.Datetime("Changed in LogiKal", readonly=True)
 
     # Prices of the project estimation (GET /projects/selected/estimation), read while a changed project is
     # selected anyway; empty when LogiKal gave none (the run says why).
