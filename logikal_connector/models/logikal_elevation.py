@@ -1,6 +1,14 @@
 from odoo import api, fields, models
 
+from ..logikal.partslist import ENRICHMENT
+
 PARSE_STATES = [("none", "Not parsed"), ("ok", "Parsed"), ("error", "Error")]
+FIELD_KINDS = {"text": fields.Text, "char": fields.Char, "float": fields.Float}
+
+
+def enrichment_fields():
+    """{name: Odoo field} of the parts-list enrichment, one read-only field per ENRICHMENT spec, labelled by it."""
+    return {spec.field: FIELD_KINDS[spec.kind](spec.label, readonly=True) for spec in ENRICHMENT}
 
 
 class LogikalElevation(models.Model):
@@ -68,20 +76,9 @@ class LogikalElevation(models.Model):
     parse_error = fields.Text(readonly=True, copy=False)
     parse_date = fields.Datetime(readonly=True, copy=False)
 
-    parts_auto_description = fields.Text("Description (parts list)", readonly=True)
-    parts_auto_description_short = fields.Char("Short description", readonly=True)
-    parts_width = fields.Float("Width", readonly=True)
-    parts_width_unit = fields.Char(readonly=True)
-    parts_height = fields.Float("Height", readonly=True)
-    parts_height_unit = fields.Char(readonly=True)
-    parts_weight = fields.Float("Weight", readonly=True)
-    parts_weight_unit = fields.Char(readonly=True)
-    parts_area = fields.Float("Area", readonly=True)
-    parts_area_unit = fields.Char(readonly=True)
-    system_code = fields.Char(readonly=True)
-    system_name = fields.Char(readonly=True)
-    system_long_name = fields.Char(readonly=True)
-    color_base = fields.Char("Base colour", readonly=True)
+    # The parts-list enrichment (parts_width, system_code, ...): declared once, in logikal.partslist.ENRICHMENT.
+    # A class body's locals() is the class namespace: the fields land here, in this order, as if written out.
+    locals().update(enrichment_fields())
     glass_line_ids = fields.One2many("logikal.elevation.glass", "elevation_id", readonly=True)
     bom_line_ids = fields.One2many("logikal.elevation.bom.line", "elevation_id", readonly=True)
 
