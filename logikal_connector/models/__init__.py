@@ -5,6 +5,7 @@ from . import logikal_directory
 from . import logikal_project
 from . import logikal_phase
 from . import logikal_elevation
+from . import logikal_elevation_line
 from . import logikal_elevation_glass
 from . import logikal_elevation_bom_line
 from . import logikal_sync_config

@@ -1,7 +1,8 @@
 """The abstract models that declare, once, the fields every synced LogiKal model shares.
 
 Binding (the word of OCA connector's `external.binding`): the Odoo record that stands for one LogiKal object
-read through one connection (`logikal.backend`). Directories, projects, phases and elevations are bindings.
+read through one connection (`logikal.backend`). Directories, projects, phases and elevations are bindings;
+phases and elevations are also project content (`logikal.project.content`): archived and restored with it.
 
 Only what means the same on every model that inherits it is declared here. What differs stays on the model:
 
@@ -50,3 +51,14 @@ class LogikalDatedBinding(models.AbstractModel):
     logikal_created_date = fields.Datetime("Created in LogiKal", readonly=True)
     logikal_changed_date = fields.Datetime("Changed in LogiKal", readonly=True)
     deleted_date = fields.Datetime("Archived on", readonly=True)
+
+
+class LogikalProjectContent(models.AbstractModel):
+    """Phases and elevations: read with their project, archived with it and restored with it."""
+
+    _name = "logikal.project.content"
+    _description = "LogiKal project content"
+
+    archived_with_project = fields.Boolean(
+        readonly=True, copy=False, help="Archived because its project was: it comes back with the project."
+    )

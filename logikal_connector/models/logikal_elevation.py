@@ -16,7 +16,7 @@ class LogikalElevation(models.Model):
 
     _name = "logikal.elevation"
     _description = "LogiKal Elevation"
-    _inherit = ["logikal.dated.binding", "logikal.sync.mixin"]
+    _inherit = ["logikal.dated.binding", "logikal.project.content", "logikal.sync.mixin"]
     _order = "project_id, phase_id, sequence, id"
     _sync_object_type = "elevation"
 
@@ -46,9 +46,6 @@ class LogikalElevation(models.Model):
     is_element_pricelist = fields.Boolean("Element price list", readonly=True)
     element_pricelist_id = fields.Char("Element price list ID", readonly=True)
     in_recycle_bin = fields.Boolean("In recycle bin", readonly=True)
-    archived_with_project = fields.Boolean(
-        readonly=True, copy=False, help="Archived because its project was: it comes back with the project."
-    )
     is_parts_list_stale = fields.Boolean(
         "Parts list stale",
         compute="_compute_is_parts_list_stale",

@@ -6,7 +6,7 @@ class LogikalPhase(models.Model):
 
     _name = "logikal.phase"
     _description = "LogiKal Phase"
-    _inherit = ["logikal.object.binding"]
+    _inherit = ["logikal.object.binding", "logikal.project.content"]
     _order = "project_id, sequence, id"
 
     project_id = fields.Many2one("logikal.project", required=True, ondelete="cascade", index=True, readonly=True)
@@ -15,9 +15,6 @@ class LogikalPhase(models.Model):
     description = fields.Text(readonly=True)
     sequence = fields.Integer(readonly=True, help="Position in LogiKal's own order.")
     is_default = fields.Boolean(compute="_compute_is_default", help="The phase LogiKal creates in every project.")
-    archived_with_project = fields.Boolean(
-        readonly=True, copy=False, help="Archived because its project was: it comes back with the project."
-    )
     is_stale = fields.Boolean(
         "Stale",
         compute="_compute_is_stale",
