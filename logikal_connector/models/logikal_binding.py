@@ -40,8 +40,8 @@ class LogikalObjectBinding(models.AbstractModel):
 class LogikalDatedBinding(models.AbstractModel):
     """An object binding whose LogiKal object carries dates (projects, elevations).
 
-    `deleted_date` is when the sync archived the record (LogiKal deleted or recycled the object); it is
-    cleared when the object comes back.
+    `deleted_date` is when the sync archived the record (LogiKal deleted or recycled the object, or no longer
+    lists it); it is cleared when the object comes back.
     """
 
     _name = "logikal.dated.binding"
