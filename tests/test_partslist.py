@@ -33,6 +33,8 @@ from logikal_connector.logikal.partslist import (
 from logikal_sim.partsdb import build_multi_parts_db, build_parts_db, plan_elevation
 
 DATA = Path(__file__).parent / "data" / "parts"
+# The project, phase and elevations below spell out their values on purpose (test_partsdb.py has look-alikes):
+# each file's expectations read from its own inputs.
 PROJECT = {"id": "5ddb1393-56eb-4280-9f7e-3c3aec51483c", "name": "DOS22309"}
 PHASE = {"id": "00000000-0000-0000-0000-000000000000", "name": "Posities zonder levering"}
 MASTERLINE = {
@@ -120,17 +122,9 @@ def expected_lines(elevation, profile):
     glass = tuple(
         GlassLine(str(g["glass_id"]), g["name"], g["width"], g["height"], g["area"], g["quantity"]) for g in plan.glass
     )
+    columns = [field.name for field in dataclasses.fields(BomLine) if field.name != "kind"]
     bom = tuple(
-        BomLine(
-            kind,
-            row["code"],
-            row["description"],
-            row["quantity"],
-            row["length"],
-            row["unit"],
-            row["color"],
-            row["price"],
-        )
+        BomLine(kind, *(row[column] for column in columns))
         for kind, rows in (("article", plan.articles), ("profile", plan.profiles))
         for row in rows
     )
@@ -207,6 +201,17 @@ def test_result_is_frozen():
     with pytest.raises(dataclasses.FrozenInstanceError):
         result.elevation.width = 1.0
     assert isinstance(result.glass, tuple) and isinstance(result.bom, tuple)
+
+
+def test_enrichment_declaration_drives_the_value_object():
+    """ElevationInfo and the Elevations column map follow ENRICHMENT, in its order; only sizes are numbers."""
+    names = [spec.name for spec in partslist.ENRICHMENT]
+    assert [field.name for field in dataclasses.fields(ElevationInfo)] == names
+    assert list(partslist.ELEVATION_COLUMNS) == names == list(partslist.REQUIRED["Elevations"])
+    assert {spec.kind for spec in partslist.ENRICHMENT} <= {"text", "char", "float"}
+    assert {spec.name for spec in partslist.ENRICHMENT if spec.numeric} == {"width", "height", "weight", "area"}
+    assert len({spec.field for spec in partslist.ENRICHMENT}) == len(names), "one Odoo field per value"
+    assert all(spec.label and spec.columns for spec in partslist.ENRICHMENT)
 
 
 # --- choosing the elevation: exact, never LIKE, never "first row" -----------------------------------------

@@ -24,7 +24,7 @@ import tempfile
 import time
 import urllib.parse
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, make_dataclass
 
 from .encoding import decode_base64
 from .exceptions import (
@@ -52,23 +52,49 @@ ARTICLES = "Articles"
 PROFILES = "Profiles"
 OPTIONAL_TABLES = (GLASS, ARTICLES, PROFILES)
 
-# field -> accepted column names, preferred first (matching is case-insensitive, so "Systemcode" is covered)
-ELEVATION_COLUMNS = {
-    "auto_description": ("AutoDescription",),
-    "auto_description_short": ("AutoDescriptionShort",),
-    "width": ("Width_Output", "Width_Out"),
-    "width_unit": ("Width_Unit",),
-    "height": ("Height_Output", "Heighth_Out", "Height_Out"),
-    "height_unit": ("Height_Unit", "Heighth_Unit"),
-    "weight": ("Weight_Output", "Weight_Out"),
-    "weight_unit": ("Weight_Unit",),
-    "area": ("Area_Output", "Area_Out"),
-    "area_unit": ("Area_Unit",),
-    "system_code": ("SystemCode",),
-    "system_name": ("SystemName",),
-    "system_long_name": ("SystemLongName",),
-    "color_base": ("ColorBase_Long",),
-}
+
+@dataclass(frozen=True, slots=True)
+class EnrichmentField:
+    """One value of the Elevations row that enriches an elevation (the parts-list enrichment).
+
+    `name`: the attribute of ElevationInfo; `field`: the `logikal.elevation` field that keeps it; `kind`:
+    "text" (long text), "char" or "float"; `label`: the field's label; `columns`: the accepted column names,
+    preferred first (matched case-insensitively, so "Systemcode" is covered). Every one is required.
+    """
+
+    name: str
+    field: str
+    kind: str
+    label: str
+    columns: tuple[str, ...]
+
+    @property
+    def numeric(self):
+        return self.kind == "float"
+
+
+# The parts-list enrichment, declared once: the parser's column map, ElevationInfo, the store's values and
+# the Odoo fields of logikal.elevation are all made from it.
+ENRICHMENT_ROWS = (
+    # name, Odoo field, kind, label, accepted columns
+    ("auto_description", "parts_auto_description", "text", "Description (parts list)", ("AutoDescription",)),
+    ("auto_description_short", "parts_auto_description_short", "char", "Short description", ("AutoDescriptionShort",)),
+    ("width", "parts_width", "float", "Width", ("Width_Output", "Width_Out")),
+    ("width_unit", "parts_width_unit", "char", "Parts Width Unit", ("Width_Unit",)),
+    ("height", "parts_height", "float", "Height", ("Height_Output", "Heighth_Out", "Height_Out")),
+    ("height_unit", "parts_height_unit", "char", "Parts Height Unit", ("Height_Unit", "Heighth_Unit")),
+    ("weight", "parts_weight", "float", "Weight", ("Weight_Output", "Weight_Out")),
+    ("weight_unit", "parts_weight_unit", "char", "Parts Weight Unit", ("Weight_Unit",)),
+    ("area", "parts_area", "float", "Area", ("Area_Output", "Area_Out")),
+    ("area_unit", "parts_area_unit", "char", "Parts Area Unit", ("Area_Unit",)),
+    ("system_code", "system_code", "char", "System Code", ("SystemCode",)),
+    ("system_name", "system_name", "char", "System Name", ("SystemName",)),
+    ("system_long_name", "system_long_name", "char", "System Long Name", ("SystemLongName",)),
+    ("color_base", "color_base", "char", "Base colour", ("ColorBase_Long",)),
+)
+ENRICHMENT = tuple(EnrichmentField(*row) for row in ENRICHMENT_ROWS)
+# field -> accepted column names, preferred first (matching is case-insensitive)
+ELEVATION_COLUMNS = {spec.name: spec.columns for spec in ENRICHMENT}
 GLASS_COLUMNS = {
     "glass_id": ("GlassID", "Glass_ID"),
     "name": ("Name",),
@@ -89,7 +115,7 @@ BOM_COLUMNS = {
 NAME_COLUMN = ("Name",)
 ELEVATION_ID_COLUMNS = ("ElevationID", "ElevationGUID", "Elevation_ID", "GUID", "ID")
 CHILD_REF_COLUMNS = ("ElevationID", "ElevationGUID", "Elevation_ID")
-NUMERIC_FIELDS = frozenset({"width", "height", "weight", "area", "quantity", "length", "price"})
+NUMERIC_FIELDS = frozenset({"width", "height", "area", "quantity", "length", "price"})  # of Glass and BOM lines
 REQUIRED = {
     ELEVATIONS: tuple(ELEVATION_COLUMNS),
     GLASS: ("glass_id", "name"),
@@ -98,22 +124,14 @@ REQUIRED = {
 }
 
 
-@dataclass(frozen=True, slots=True)
-class ElevationInfo:
-    auto_description: str | None
-    auto_description_short: str | None
-    width: float | None
-    width_unit: str | None
-    height: float | None
-    height_unit: str | None
-    weight: float | None
-    weight_unit: str | None
-    area: float | None
-    area_unit: str | None
-    system_code: str | None
-    system_name: str | None
-    system_long_name: str | None
-    color_base: str | None
+ElevationInfo = make_dataclass(
+    "ElevationInfo",
+    [(spec.name, float | None if spec.numeric else str | None) for spec in ENRICHMENT],
+    frozen=True,
+    slots=True,
+)
+ElevationInfo.__module__ = __name__
+ElevationInfo.__doc__ = "The enrichment values of one elevation (ENRICHMENT), None where the file has none."
 
 
 @dataclass(frozen=True, slots=True)
@@ -358,7 +376,7 @@ def _extract(reader, digest, elevation_id, elevation_name):
     if table is None:
         raise PartsListMissingTable(f"required table {ELEVATIONS} is missing", table=ELEVATIONS)
     row, other_keys = _find_elevation(reader, table, elevation_id, elevation_name)
-    elevation = ElevationInfo(**{field: _value(field, row[field]) for field in ELEVATION_COLUMNS})
+    elevation = ElevationInfo(**{spec.name: _clean(row[spec.name], spec.numeric) for spec in ENRICHMENT})
     glass, bom, missing = [], [], []
     for wanted in OPTIONAL_TABLES:
         actual = reader.table(wanted)
@@ -531,7 +549,11 @@ _DROP_CONTROLS = {code: None for code in range(32) if chr(code) not in "\t\n\r"}
 
 
 def _value(field, raw):
-    return _number(raw) if field in NUMERIC_FIELDS else _text(raw)
+    return _clean(raw, field in NUMERIC_FIELDS)
+
+
+def _clean(raw, numeric):
+    return _number(raw) if numeric else _text(raw)
 
 
 def _text(raw):

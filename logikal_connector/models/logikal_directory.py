@@ -7,19 +7,17 @@ class LogikalDirectory(models.Model):
 
     _name = "logikal.directory"
     _description = "LogiKal Directory"
-    _inherit = ["logikal.sync.mixin"]
+    _inherit = ["logikal.binding", "logikal.sync.mixin"]
     _order = "path"
     _rec_name = "path"
     _sync_object_type = "directory"
 
-    backend_id = fields.Many2one("logikal.backend", required=True, ondelete="cascade", index=True)
-    company_id = fields.Many2one(related="backend_id.company_id", store=True, index=True)
+    backend_id = fields.Many2one(required=True, ondelete="cascade")  # its own connection: deleted with it
     path = fields.Char(required=True, readonly=True, index=True)
     name = fields.Char(required=True, readonly=True)
     level = fields.Integer(readonly=True)
     parent_id = fields.Many2one("logikal.directory", readonly=True, ondelete="cascade", index=True)
     child_ids = fields.One2many("logikal.directory", "parent_id", readonly=True)
-    active = fields.Boolean(default=True, readonly=True)
     exclude_from_sync = fields.Boolean(
         help="Skip this directory and everything below it: no projects are read from it."
     )

@@ -1,6 +1,14 @@
 from odoo import api, fields, models
 
+from ..logikal.partslist import ENRICHMENT
+
 PARSE_STATES = [("none", "Not parsed"), ("ok", "Parsed"), ("error", "Error")]
+FIELD_KINDS = {"text": fields.Text, "char": fields.Char, "float": fields.Float}
+
+
+def enrichment_fields():
+    """{name: Odoo field} of the parts-list enrichment, one read-only field per ENRICHMENT spec, labelled by it."""
+    return {spec.field: FIELD_KINDS[spec.kind](spec.label, readonly=True) for spec in ENRICHMENT}
 
 
 class LogikalElevation(models.Model):
@@ -8,19 +16,16 @@ class LogikalElevation(models.Model):
 
     _name = "logikal.elevation"
     _description = "LogiKal Elevation"
-    _inherit = ["logikal.sync.mixin"]
+    _inherit = ["logikal.dated.binding", "logikal.project.content", "logikal.sync.mixin"]
     _order = "project_id, phase_id, sequence, id"
     _sync_object_type = "elevation"
 
     phase_id = fields.Many2one("logikal.phase", required=True, ondelete="cascade", index=True, readonly=True)
     project_id = fields.Many2one(related="phase_id.project_id", store=True, index=True)
-    backend_id = fields.Many2one(related="phase_id.project_id.backend_id", store=True, index=True)
-    company_id = fields.Many2one(related="phase_id.project_id.company_id", store=True, index=True)
-    logikal_id = fields.Char("LogiKal ID", required=True, readonly=True)
+    backend_id = fields.Many2one(related="phase_id.project_id.backend_id", store=True)
     version_id = fields.Char("Version ID", readonly=True)
     name = fields.Char(readonly=True)
     sequence = fields.Integer(readonly=True)
-    active = fields.Boolean(default=True, readonly=True)
     amount = fields.Float("Quantity", readonly=True)
     width = fields.Float("Width (mm)", readonly=True)
     height = fields.Float("Height (mm)", readonly=True)
@@ -41,17 +46,11 @@ class LogikalElevation(models.Model):
     is_element_pricelist = fields.Boolean("Element price list", readonly=True)
     element_pricelist_id = fields.Char("Element price list ID", readonly=True)
     in_recycle_bin = fields.Boolean("In recycle bin", readonly=True)
-    deleted_date = fields.Datetime("Archived on", readonly=True)
-    archived_with_project = fields.Boolean(
-        readonly=True, copy=False, help="Archived because its project was: it comes back with the project."
-    )
     is_parts_list_stale = fields.Boolean(
         "Parts list stale",
         compute="_compute_is_parts_list_stale",
         help="The parts list was not checked within the staleness threshold of parts lists (Sync Intervals).",
     )
-    logikal_created_date = fields.Datetime("Created in LogiKal", readonly=True)
-    logikal_changed_date = fields.Datetime("Changed in LogiKal", readonly=True)
 
     # Prices of the project estimation (GET /projects/selected/estimation), read while a changed project is
     # selected anyway; empty when LogiKal gave none (the run says why).
@@ -74,20 +73,9 @@ class LogikalElevation(models.Model):
     parse_error = fields.Text(readonly=True, copy=False)
     parse_date = fields.Datetime(readonly=True, copy=False)
 
-    parts_auto_description = fields.Text("Description (parts list)", readonly=True)
-    parts_auto_description_short = fields.Char("Short description", readonly=True)
-    parts_width = fields.Float("Width", readonly=True)
-    parts_width_unit = fields.Char(readonly=True)
-    parts_height = fields.Float("Height", readonly=True)
-    parts_height_unit = fields.Char(readonly=True)
-    parts_weight = fields.Float("Weight", readonly=True)
-    parts_weight_unit = fields.Char(readonly=True)
-    parts_area = fields.Float("Area", readonly=True)
-    parts_area_unit = fields.Char(readonly=True)
-    system_code = fields.Char(readonly=True)
-    system_name = fields.Char(readonly=True)
-    system_long_name = fields.Char(readonly=True)
-    color_base = fields.Char("Base colour", readonly=True)
+    # The parts-list enrichment (parts_width, system_code, ...): declared once, in logikal.partslist.ENRICHMENT.
+    # A class body's locals() is the class namespace: the fields land here, in this order, as if written out.
+    locals().update(enrichment_fields())
     glass_line_ids = fields.One2many("logikal.elevation.glass", "elevation_id", readonly=True)
     bom_line_ids = fields.One2many("logikal.elevation.bom.line", "elevation_id", readonly=True)
 

@@ -4,11 +4,8 @@ from odoo import fields, models
 class LogikalElevationBomLine(models.Model):
     _name = "logikal.elevation.bom.line"
     _description = "LogiKal Bill of Materials Line"
-    _order = "elevation_id, sequence, id"
+    _inherit = ["logikal.elevation.line"]
 
-    elevation_id = fields.Many2one("logikal.elevation", required=True, ondelete="cascade", index=True)
-    company_id = fields.Many2one(related="elevation_id.company_id", store=True)
-    sequence = fields.Integer()
     kind = fields.Selection([("article", "Article"), ("profile", "Profile")], required=True)
     code = fields.Char()
     description = fields.Char()

@@ -6,20 +6,15 @@ class LogikalPhase(models.Model):
 
     _name = "logikal.phase"
     _description = "LogiKal Phase"
+    _inherit = ["logikal.object.binding", "logikal.project.content"]
     _order = "project_id, sequence, id"
 
     project_id = fields.Many2one("logikal.project", required=True, ondelete="cascade", index=True, readonly=True)
-    backend_id = fields.Many2one(related="project_id.backend_id", store=True, index=True)
-    company_id = fields.Many2one(related="project_id.company_id", store=True, index=True)
-    logikal_id = fields.Char("LogiKal ID", required=True, readonly=True)
+    backend_id = fields.Many2one(related="project_id.backend_id", store=True)
     name = fields.Char(readonly=True)
     description = fields.Text(readonly=True)
     sequence = fields.Integer(readonly=True, help="Position in LogiKal's own order.")
     is_default = fields.Boolean(compute="_compute_is_default", help="The phase LogiKal creates in every project.")
-    active = fields.Boolean(default=True, readonly=True)
-    archived_with_project = fields.Boolean(
-        readonly=True, copy=False, help="Archived because its project was: it comes back with the project."
-    )
     is_stale = fields.Boolean(
         "Stale",
         compute="_compute_is_stale",

@@ -4,23 +4,19 @@ from odoo import fields, models
 class LogikalProject(models.Model):
     _name = "logikal.project"
     _description = "LogiKal Project"
-    _inherit = ["logikal.sync.mixin", "mail.thread"]
+    _inherit = ["logikal.dated.binding", "logikal.sync.mixin", "mail.thread"]
     _order = "logikal_changed_date desc, id desc"
 
-    backend_id = fields.Many2one("logikal.backend", required=True, ondelete="cascade", index=True, readonly=True)
-    company_id = fields.Many2one(related="backend_id.company_id", store=True, index=True)
-    logikal_id = fields.Char("LogiKal ID", required=True, readonly=True, index=True)
+    backend_id = fields.Many2one(required=True, ondelete="cascade")  # its own connection: deleted with it
+    logikal_id = fields.Char(index=True)  # unique per connection (constraint below): searched by GUID
     name = fields.Char(required=True, readonly=True)
     directory_id = fields.Many2one("logikal.directory", readonly=True, index=True, ondelete="set null")
     job_number = fields.Char(readonly=True)
     offer_number = fields.Char(readonly=True)
     person_in_charge = fields.Char(readonly=True)
     estimated = fields.Boolean(readonly=True)
-    logikal_created_date = fields.Datetime("Created in LogiKal", readonly=True)
-    logikal_changed_date = fields.Datetime("Changed in LogiKal", readonly=True)
     is_deleted = fields.Boolean("Deleted in LogiKal", readonly=True)
-    deleted_date = fields.Datetime("Archived on", readonly=True, help="When the sync archived this project.")
-    active = fields.Boolean(default=True, readonly=True)
+    deleted_date = fields.Datetime(help="When the sync archived this project.")
     estimation_version = fields.Char(
         readonly=True, copy=False, help="LogiKal change date the prices and the customer address were read for."
     )

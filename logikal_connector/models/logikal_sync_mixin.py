@@ -11,7 +11,10 @@ SYNC_STATES = [
 
 
 class LogikalSyncMixin(models.AbstractModel):
-    """Per-record sync bookkeeping shared by directories, projects and elevations."""
+    """Per-record sync bookkeeping of the bindings synced on their own: directories, projects and elevations.
+
+    A phase has none: it is read with its project (see logikal_binding.py for the fields every binding shares).
+    """
 
     _name = "logikal.sync.mixin"
     _description = "LogiKal synchronised record"

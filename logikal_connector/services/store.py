@@ -10,7 +10,7 @@ from datetime import timedelta, timezone
 from odoo import fields
 
 from ..logikal import PartsListError
-from ..logikal.partslist import parse_parts_list
+from ..logikal.partslist import ENRICHMENT, parse_parts_list
 from .counts import RunCounts
 
 _logger = logging.getLogger(__name__)
@@ -628,23 +628,9 @@ class ParsedPartsList:
 
 
 def parsed_vals(parsed):
+    """The logikal.elevation values of a parsed parts list's enrichment (ENRICHMENT): 0.0 / False when absent."""
     info = parsed.elevation
-    return {
-        "parts_auto_description": info.auto_description or False,
-        "parts_auto_description_short": info.auto_description_short or False,
-        "parts_width": info.width or 0.0,
-        "parts_width_unit": info.width_unit or False,
-        "parts_height": info.height or 0.0,
-        "parts_height_unit": info.height_unit or False,
-        "parts_weight": info.weight or 0.0,
-        "parts_weight_unit": info.weight_unit or False,
-        "parts_area": info.area or 0.0,
-        "parts_area_unit": info.area_unit or False,
-        "system_code": info.system_code or False,
-        "system_name": info.system_name or False,
-        "system_long_name": info.system_long_name or False,
-        "color_base": info.color_base or False,
-    }
+    return {spec.field: getattr(info, spec.name) or (0.0 if spec.numeric else False) for spec in ENRICHMENT}
 
 
 def glass_vals(line, sequence):
