@@ -14,6 +14,7 @@ import io
 import json
 import os
 import resource
+import subprocess
 import sys
 import tempfile
 import threading
@@ -365,23 +366,74 @@ def steady_tick(env, spec, backend, *, due, until_done=False):
 DESCENT_DUE = ("phase", "elevation", "parts_list")  # the 15-minute pass
 
 
-def scheduled_sync(env, spec):
-    """Scheduled passes (master switch on, every type due) until the first pass is done: the initial sync."""
+def scheduled_sync(env, spec, backend=None):
+    """The initial sync: scheduled passes (master switch on, every type due) until the first pass is done.
+
+    With `seed_sessions` N > 1 in the spec the connection allows N sessions for it and N - 1 more Odoo
+    processes (`seed_helper`) call the cron beside this one, as the worker crons of several Odoo servers
+    would: the seed is not measured, only the passes after it, which run with the connection's own setting
+    (1 session) again."""
     env["ir.config_parameter"].set_param(MASTER_SWITCH, "True")
-    for _tick in range(MAX_TICKS):
-        _done, remaining = env["logikal.sync.config"]._cron_smart_sync()
+    sessions = max(1, int(spec.get("seed_sessions", 1)))
+    helpers = []
+    if backend is not None and sessions > 1:
+        before = backend.parallel_sessions
+        backend.write({"parallel_sessions": sessions})
+        env.cr.commit()
+        helpers = [start_seed_helper() for _index in range(sessions - 1)]
+    try:
+        cron_until_idle(env)
+        for helper in helpers:
+            if helper.wait() != 0:
+                raise RuntimeError(f"a seed helper process failed (exit {helper.returncode})")
+        cron_until_idle(env)  # a helper may have led the pass: this process returned as soon as it was done
+    finally:
+        for helper in helpers:
+            if helper.poll() is None:
+                helper.kill()
+                helper.wait()
+        if helpers:
+            env.invalidate_all()
+            backend.write({"parallel_sessions": before})
+            env.cr.commit()
+
+
+def cron_until_idle(env, timeout=3 * 3600):
+    """Cron calls until the scheduler reports nothing remaining (as ir.cron calls again on remaining work);
+    a call that did nothing while another worker still works waits a little before the next."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        done, remaining = env["logikal.sync.config"]._cron_smart_sync()
         env.cr.commit()
         if not remaining:
             return
+        if not done:
+            time.sleep(0.5)
     raise RuntimeError("the initial scheduled sync did not finish")
 
 
+ODOO_ARGS = []  # this process's Odoo options (main), for the seed helper processes
+
+
+def start_seed_helper():
+    """Another Odoo process working the same scheduled pass (the cron of a second Odoo server)."""
+    script = os.path.abspath(__file__)
+    return subprocess.Popen([sys.executable, script, "seed_helper", "{}", "--", *ODOO_ARGS])
+
+
+def scenario_seed_helper(env, _spec):
+    cron_until_idle(env)
+    return {}
+
+
 def scenario_freshness(env, spec):
-    """S6 passes: initial sync, an unchanged 15-minute pass, then one with 1 % of the elevations changed."""
+    """S6 passes: initial sync, an unchanged 15-minute pass, then one with 1 % of the elevations changed;
+    with `sessions` in the spec, then the parallel passes on the same tree (see scenario_parallel)."""
     backend = fresh_backend(env, spec, background=True)
     started = time.perf_counter()
-    scheduled_sync(env, spec)
+    scheduled_sync(env, spec, backend)
     initial_seconds = time.perf_counter() - started
+    data = data_check(env, backend)
     unchanged = steady_tick(env, spec, backend, due=DESCENT_DUE, until_done=True)
     mutated = mutate_elevations(spec, spec.get("changed_fraction", 0.01))
     changed = steady_tick(env, spec, backend, due=DESCENT_DUE, until_done=True)
@@ -390,9 +442,10 @@ def scenario_freshness(env, spec):
     records = env["logikal.elevation"].search([("backend_id", "=", backend.id), ("logikal_id", "in", mutated)])
     in_odoo = [r.logikal_id for r in records if r.version_id == expected[r.logikal_id]["versionId"]]
     backend.invalidate_recordset()
-    return {
+    result = {
         "initial_seconds": initial_seconds,
-        "data": data_check(env, backend),
+        "seed_sessions": max(1, int(spec.get("seed_sessions", 1))),
+        "data": data,
         "unchanged": unchanged,
         "changed": changed,
         "mutated": mutated,
@@ -401,6 +454,9 @@ def scenario_freshness(env, spec):
         "trust": {"state": backend.project_dates_state, "note": backend.project_dates_note or ""},
         "verification_hours": backend.verification_hours,
     }
+    if spec.get("sessions"):
+        result["parallel"] = parallel_passes(env, spec, backend)
+    return result
 
 
 def mutate_elevations(spec, fraction):
@@ -414,11 +470,16 @@ def mutate_elevations(spec, fraction):
 
 
 def scenario_parallel(env, spec):
-    """S6 parallel: after an initial sync at zero latency, passes that read every project (trust: never) with
-    1, 2, 4 ... workers at the given latency; wall time, sessions open at once, projects read per pass."""
+    """S6 parallel on a tree of its own: an initial sync at zero latency, then parallel_passes."""
     backend = fresh_backend(env, spec, background=True)
     sim_call(spec, "/_sim/config", {"latency_scale": 0.0})
-    scheduled_sync(env, spec)
+    scheduled_sync(env, spec, backend)
+    return parallel_passes(env, spec, backend)
+
+
+def parallel_passes(env, spec, backend):
+    """Passes that read every project (trust: never) with 1, 2, 4 ... workers at the given latency; wall
+    time, sessions open at once, projects read per pass, and the load average of the machine around each."""
     backend.write({"project_trust": "never"})
     env.cr.commit()
     sim_call(spec, "/_sim/config", {"latency_scale": spec["pass_latency_scale"]})
@@ -426,7 +487,11 @@ def scenario_parallel(env, spec):
     for sessions in spec["sessions"]:
         backend.write({"parallel_sessions": sessions})
         env.cr.commit()
-        results.append(parallel_pass(env, spec, backend, sessions))
+        load_before = os.getloadavg()
+        figures_ = parallel_pass(env, spec, backend, sessions)
+        figures_["load_average"] = {"before": load_before, "after": os.getloadavg()}
+        results.append(figures_)
+    sim_call(spec, "/_sim/config", {"latency_scale": 0.0})
     return {"passes": results, "data": data_check(env, backend)}
 
 
@@ -593,12 +658,14 @@ SCENARIOS = {
     "scale_memory": lambda env, spec: scenario_scale(env, spec, steady=False),
     "freshness": scenario_freshness,
     "parallel": scenario_parallel,
+    "seed_helper": scenario_seed_helper,
 }
 
 
 def main(argv):
     scenario, spec = argv[1], json.loads(argv[2])
     odoo_args = argv[argv.index("--") + 1 :]
+    ODOO_ARGS[:] = odoo_args
     registry = open_registry(odoo_args)
     instrument()
     profile_path = os.environ.get("LOGIKAL_BENCH_PROFILE")
@@ -615,7 +682,8 @@ def main(argv):
         if profiler:
             profiler.disable()
             profiler.dump_stats(f"{profile_path}.{scenario}.{os.getpid()}")
-    print("RESULT " + json.dumps(result, default=str), flush=True)
+    if scenario != "seed_helper":  # a helper's output is the main process's: one RESULT line only
+        print("RESULT " + json.dumps(result, default=str), flush=True)
     return 0
 
 
