@@ -44,6 +44,7 @@ def _interrupt(_signum, _frame):
 
 
 def main():
+    started = time.monotonic()
     signal.signal(signal.SIGTERM, _interrupt)
     found = odoo_setup.ensure_odoo()
     if not found:
@@ -76,7 +77,8 @@ def main():
             children.append(_start_odoo([*odoo, "-i", "logikal_connector"]))
             _configure_over_rpc()
         _announce()
-        _wake_cron_until_first_run(children[-1])
+        devenv.say(f"Odoo serves after {time.monotonic() - started:.0f} s")
+        _follow_first_sync(children[-1], started)
         _wait(children)
     except KeyboardInterrupt:
         pass
@@ -248,18 +250,39 @@ def _announce():
     devenv.say("")
 
 
-def _wake_cron_until_first_run(odoo, timeout=90.0):
-    """NOTIFY cron_trigger each second while a sync request waits: the cron thread LISTENs only once the
-    registry is loaded (after the HTTP port answers) and otherwise first polls a minute later."""
+def _follow_first_sync(odoo, started, timeout=300.0):
+    """Until the first sync is done: NOTIFY cron_trigger each second while a sync request waits (the cron
+    thread LISTENs only once the registry is loaded, after the HTTP port answers, and otherwise first polls a
+    minute later), and say when the first projects are in the database and when the sync is done, in seconds
+    since `make run` started."""
     if devenv.external_db_args():
         return
-    waiting = "SELECT 1 FROM logikal_sync_request WHERE state = 'queued' LIMIT 1"
+    seen_projects, last_wake, sync_seen = False, 0.0, False
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline and odoo.poll() is None:
-        if devenv.psql(waiting, dbname=DATABASE).stdout.strip() != "1":
+        states = [_query("SELECT state FROM logikal_sync_request ORDER BY id DESC LIMIT 1")]
+        if "queued" in states and time.monotonic() - last_wake >= 1.0:
+            devenv.psql(f"NOTIFY cron_trigger, '{DATABASE}'")  # cron threads LISTEN in the `postgres` database
+            last_wake = time.monotonic()
+        sync_seen |= bool({"queued", "running"} & set(states))
+        projects = int(_query("SELECT count(*) FROM logikal_project WHERE active") or 0)
+        if projects and not seen_projects:
+            seen_projects = True
+            devenv.say(f"{projects} projects synced and visible after {time.monotonic() - started:.0f} s")
+        if projects and not sync_seen:
+            return  # a database synced before: nothing was queued
+        if sync_seen and not {"queued", "running"} & set(states):
+            elevations = _query("SELECT count(*) FROM logikal_elevation WHERE active")
+            devenv.say(
+                f"first sync {'/'.join(sorted(set(states)))} after {time.monotonic() - started:.0f} s: "
+                f"{projects} projects, {elevations} elevations"
+            )
             return
-        devenv.psql(f"NOTIFY cron_trigger, '{DATABASE}'")  # cron threads LISTEN in the `postgres` database
-        time.sleep(1)
+        time.sleep(0.5)
+
+
+def _query(sql):
+    return devenv.psql(sql, dbname=DATABASE).stdout.strip()
 
 
 def _wait(children):
