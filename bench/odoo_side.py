@@ -84,6 +84,76 @@ class Clock:
 
 
 CLOCK = Clock()
+
+
+class Timeline:
+    """Where the wall time above the calls goes (LOGIKAL_BENCH_TIMELINE=1): a sampler thread looks at the
+    Odoo (main) thread every millisecond; a sample taken while no LogiKal call is in flight on any thread is
+    time the sync adds to the server's own latency, and is charged to the innermost addon function on the
+    main thread's stack (with its caller). Measuring only: sampling costs a little GIL time itself."""
+
+    INTERVAL = 0.001
+
+    def __init__(self):
+        self.in_flight = 0
+        self.lock = threading.Lock()
+        self.samples = {}
+        self.idle = 0
+        self.total = 0
+        self.running = False
+
+    def wrap_calls(self, attempt):
+        def wrapper(*args, **kwargs):
+            with self.lock:
+                self.in_flight += 1
+            try:
+                return attempt(*args, **kwargs)
+            finally:
+                with self.lock:
+                    self.in_flight -= 1
+
+        return wrapper
+
+    def start(self):
+        self.samples.clear()
+        self.idle = self.total = 0.0
+        self.running = True
+        self.thread = threading.Thread(target=self._sample, daemon=True)
+        self.thread.start()
+
+    def stop(self):
+        self.running = False
+        self.thread.join()
+        top = sorted(self.samples.items(), key=lambda item: -item[1])[:25]
+        return {
+            "sampled_seconds": round(self.total, 3),
+            "no_call_in_flight_seconds": round(self.idle, 3),
+            "by_function": {name: round(seconds, 3) for name, seconds in top},
+        }
+
+    def _sample(self):
+        main = threading.main_thread().ident
+        last = time.perf_counter()
+        while self.running:
+            time.sleep(self.INTERVAL)
+            now = time.perf_counter()
+            elapsed, last = now - last, now
+            self.total += elapsed
+            if self.in_flight:
+                continue
+            self.idle += elapsed
+            frame = sys._current_frames().get(main)
+            names = []
+            while frame is not None and len(names) < 2:
+                code = frame.f_code
+                if "logikal_connector" in code.co_filename:
+                    names.append(f"{os.path.basename(code.co_filename)}:{code.co_name}")
+                frame = frame.f_back
+            key = " < ".join(names) or "(outside the addon)"
+            self.samples[key] = self.samples.get(key, 0.0) + elapsed
+
+
+TIMELINE = Timeline() if os.environ.get("LOGIKAL_BENCH_TIMELINE") else None
 STORE_STEPS = ("directories", "projects", "phases", "elevations", "store_thumbnails", "store_parts_lists")
 
 
@@ -114,6 +184,10 @@ def instrument():
             CLOCK.note_call(seconds)
 
     runner_module.CallStats = RecordedStats
+    if TIMELINE is not None:
+        from odoo.addons.logikal_connector.logikal.client import LogikalClient
+
+        LogikalClient._attempt = TIMELINE.wrap_calls(LogikalClient._attempt)
     try:
         from odoo.addons.logikal_connector.logikal.prefetch import Prefetcher
     except ImportError:  # an addon without prefetching: every call is made by the main thread
@@ -191,6 +265,8 @@ def force_sync(env, spec, record):
     before = set(Request.search([]).ids)
     sim_reset(spec)
     CLOCK.reset()
+    if TIMELINE is not None:
+        TIMELINE.start()
     started = time.perf_counter()
     record.action_force_sync()
     env.cr.commit()
@@ -198,7 +274,8 @@ def force_sync(env, spec, record):
     ticks = tick_until_done(env, requests)
     wall = time.perf_counter() - started
     runs = requests.mapped("run_id")
-    return figures(env, spec, wall, runs, ticks=ticks, requests=requests)
+    extra = {"timeline": TIMELINE.stop()} if TIMELINE is not None else {}
+    return figures(env, spec, wall, runs, ticks=ticks, requests=requests, **extra)
 
 
 def figures(env, spec, wall, runs, **extra):
@@ -221,6 +298,7 @@ def figures(env, spec, wall, runs, **extra):
             }
             for run in runs
         ],
+        "client_seconds_by_endpoint": client_seconds_by_endpoint(),
         "store_seconds": dict(CLOCK.seconds),
         "store_calls": dict(CLOCK.calls),
     }
@@ -228,6 +306,15 @@ def figures(env, spec, wall, runs, **extra):
         result["requests"] = [{"state": r.state, "message": r.message or ""} for r in extra.pop("requests")]
     result.update(extra)
     return result
+
+
+def client_seconds_by_endpoint():
+    """Seconds of the LogiKal calls by endpoint (the client's own timing, any thread)."""
+    seconds = {}
+    for stats in CLOCK.stats:
+        for endpoint, value in stats.seconds_by_endpoint.items():
+            seconds[endpoint] = seconds.get(endpoint, 0.0) + value
+    return seconds
 
 
 def data_check(env, backend):

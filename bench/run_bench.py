@@ -100,6 +100,8 @@ class Bench:
         self.env[PASSWORD_VARIABLE] = secrets.token_urlsafe(18)
         if args.profile:
             self.env["LOGIKAL_BENCH_PROFILE"] = os.path.abspath(args.profile)
+        if args.timeline:
+            self.env["LOGIKAL_BENCH_TIMELINE"] = "1"
         os.makedirs(os.path.dirname(self.log_path), exist_ok=True)
         self.problems = []
 
@@ -698,6 +700,19 @@ def print_s1_only(raw, args, total):
     for name, key in (("S1", "first"), ("S3", "again")):
         for scenario, metric, value in sync_rows(name, sync_summary([r[key] for r in raw["observed"]], lower_bound)):
             print(f"{scenario:<4} {metric:<62}  {value}")
+    for rep, result in enumerate(raw["observed"], 1):
+        timeline = result["first"].get("timeline")
+        if timeline:
+            print(f"\nS1 repetition {rep}: call seconds above their simulated latency, by endpoint:")
+            calls = result["first"]["sim"]["calls"]
+            for endpoint, seconds in sorted(result["first"]["client_seconds_by_endpoint"].items()):
+                simulated = LATENCY_PROFILE.get(endpoint, 0.0) * args.latency_scale * calls.get(endpoint, 0)
+                print(
+                    f"  {endpoint:<50} {calls.get(endpoint, 0):>3} calls {seconds:7.3f} s  (+{seconds - simulated:.3f})"
+                )
+            print(
+                f"\nS1 repetition {rep}: wall {result['first']['wall_seconds']:.3f} s, {json.dumps(timeline, indent=1)}"
+            )
     print(f"total {total:.0f} s")
     return 0
 
@@ -804,6 +819,11 @@ def parse_args(argv):
     )
     parser.add_argument(
         "--only-s1", action="store_true", help="S1 and S3 only, printed, nothing written (e.g. with --latency-scale 1)"
+    )
+    parser.add_argument(
+        "--timeline",
+        action="store_true",
+        help="sample the Odoo thread each ms: the time no LogiKal call is in flight, by addon function (S1)",
     )
     parser.add_argument("--only-s6", action="store_true", help="S6 only, printed (and bench/results_s6.json)")
     parser.add_argument("--s6-sizes", type=_int_list, default=[100, 500, 1000], help="S6 tree sizes (projects)")
