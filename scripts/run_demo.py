@@ -13,8 +13,10 @@ import os
 import re
 import shutil
 import signal
+import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 
@@ -46,18 +48,25 @@ def _interrupt(_signum, _frame):
 def main():
     started = time.monotonic()
     signal.signal(signal.SIGTERM, _interrupt)
-    found = odoo_setup.ensure_odoo()
-    if not found:
-        devenv.say("make run needs Odoo 18: set ODOO_SRC to an Odoo 18 source, or ODOO_PYTHON (README: Odoo 18)")
-        return 1
-    python, source = found
-    children = []
-    db_args, pg_started = devenv.ensure_postgres()
+    children, pg_started = [], False
     try:
-        if devenv.wait_for_port(SIM_PORT, timeout=0.5):
+        # Independent first steps side by side: the simulator starts, Odoo 18 is looked for (a Python
+        # import, seconds on a busy machine) while PostgreSQL's cluster is initialised and started.
+        simulator = None
+        if _port_answers(SIM_PORT):
             devenv.say(f"a simulator already answers on 127.0.0.1:{SIM_PORT}; using it")
         else:
-            children.append(_start_simulator())
+            simulator = _spawn_simulator()
+            children.append(simulator)
+        finder = _Background(odoo_setup.ensure_odoo)
+        db_args, pg_started = devenv.ensure_postgres()
+        found = finder.result()
+        if not found:
+            devenv.say("make run needs Odoo 18: set ODOO_SRC to an Odoo 18 source, or ODOO_PYTHON (README: Odoo 18)")
+            return 1
+        python, source = found
+        if simulator is not None:
+            _wait_for_simulator(simulator)
         fresh = not _database_exists()
         options = [
             "-d",
@@ -89,7 +98,34 @@ def main():
     return 0
 
 
-def _start_simulator():
+class _Background:
+    """`function()` on a daemon thread; `result()` waits for its return value (or raises its exception)."""
+
+    def __init__(self, function):
+        self._outcome = {}
+        self._thread = threading.Thread(target=self._run, args=(function,), daemon=True)
+        self._thread.start()
+
+    def _run(self, function):
+        try:
+            self._outcome["value"] = function()
+        except BaseException as error:  # handed to the caller by result()
+            self._outcome["error"] = error
+
+    def result(self):
+        self._thread.join()
+        if "error" in self._outcome:
+            raise self._outcome["error"]
+        return self._outcome["value"]
+
+
+def _port_answers(port):
+    with socket.socket() as sock:
+        sock.settimeout(0.5)
+        return sock.connect_ex(("127.0.0.1", port)) == 0
+
+
+def _spawn_simulator():
     cmd = [
         sys.executable,
         os.path.join(devenv.ROOT, "logikal"),
@@ -106,11 +142,13 @@ def _start_simulator():
         "--password",
         SIM_PASSWORD,
     ]
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
-    if not devenv.wait_for_port(SIM_PORT, timeout=20):
+    return subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+
+
+def _wait_for_simulator(proc):
+    if proc.poll() is not None or not devenv.wait_for_port(SIM_PORT, timeout=20):
         raise SystemExit("the LogiKal simulator did not start")
     devenv.say(f"LogiKal simulator (demo data) on http://127.0.0.1:{SIM_PORT}/api/v3")
-    return proc
 
 
 DEMO_ADDONS = os.path.join(devenv.ROOT, ".run", "demo-addons")
