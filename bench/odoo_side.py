@@ -40,12 +40,15 @@ class Clock:
         self.stats = []
         self.blocked = 0.0  # seconds the main (Odoo) thread waited on LogiKal
         self.in_take = False
+        self.commits = {"durable": 0, "cheap": 0, "durable_seconds": 0.0, "cheap_seconds": 0.0}
+        self.cheap_next = False  # the next commit is the scheduler's cheap_commit
 
     def reset(self):
         self.seconds.clear()
         self.calls.clear()
         self.stats.clear()
         self.blocked = 0.0
+        self.commits = {"durable": 0, "cheap": 0, "durable_seconds": 0.0, "cheap_seconds": 0.0}
 
     def add(self, name, seconds):
         self.seconds[name] = self.seconds.get(name, 0.0) + seconds
@@ -68,6 +71,23 @@ class Clock:
     def note_call(self, seconds):
         if threading.current_thread() is threading.main_thread() and not self.in_take:
             self.blocked += seconds
+
+    def note_commit(self, seconds):
+        """A COMMIT on the main thread and the seconds PostgreSQL took to acknowledge it (the WAL flush it
+        waits for, unless the cron's cheap commit turned synchronous_commit off for that transaction)."""
+        if threading.current_thread() is not threading.main_thread():
+            return
+        kind, self.cheap_next = ("cheap" if self.cheap_next else "durable"), False
+        self.commits[kind] += 1
+        self.commits[f"{kind}_seconds"] += seconds
+        if kind == "durable":  # who made it: the innermost caller outside Odoo's own sql_db/tools
+            frame = sys._getframe(2)
+            while (
+                frame is not None and "/odoo/" in frame.f_code.co_filename and "addons" not in frame.f_code.co_filename
+            ):
+                frame = frame.f_back
+            where = f"{os.path.basename(frame.f_code.co_filename)}:{frame.f_code.co_name}" if frame else "?"
+            self.commits.setdefault("durable_from", []).append(where)
 
     def timed_take(self, take):
         """Prefetcher.take / PhaseListings.take: the main thread waits there for a call (its own or a helper's)."""
@@ -164,7 +184,7 @@ def instrument():
     loaded, and with PYTHONDONTWRITEBYTECODE the first Force Sync would otherwise compile them (~0.18 s).
     """
     from odoo.addons.logikal_connector.services import runner as runner_module
-    from odoo.addons.logikal_connector.services import scheduler as _scheduler  # noqa: F401
+    from odoo.addons.logikal_connector.services import scheduler as _scheduler
     from odoo.addons.logikal_connector.services import store as store_module
 
     store_class = store_module.RecordStore
@@ -184,6 +204,7 @@ def instrument():
             CLOCK.note_call(seconds)
 
     runner_module.CallStats = RecordedStats
+    count_commits(_scheduler)
     if TIMELINE is not None:
         from odoo.addons.logikal_connector.logikal.client import LogikalClient
 
@@ -198,6 +219,34 @@ def instrument():
     except ImportError:  # an addon that lists each phase on the main thread
         return
     PhaseListings.take = CLOCK.timed_take(PhaseListings.take)
+
+
+def count_commits(scheduler_module):
+    """Count the main thread's commits and time PostgreSQL's acknowledgement of each (Odoo 18's
+    Cursor.commit, with the COMMIT itself timed); a commit made by the scheduler's cheap_commit is counted
+    apart."""
+    from odoo import sql_db
+
+    def commit(cursor):
+        cursor.flush()
+        started = time.perf_counter()
+        result = cursor._cnx.commit()
+        CLOCK.note_commit(time.perf_counter() - started)
+        cursor.clear()
+        cursor._now = None
+        cursor.prerollback.clear()
+        cursor.postrollback.clear()
+        cursor.postcommit.run()
+        return result
+
+    sql_db.Cursor.commit = commit
+    cheap_commit = scheduler_module.cheap_commit
+
+    def counted_cheap_commit(cr):
+        CLOCK.cheap_next = threading.current_thread() is threading.main_thread()
+        return cheap_commit(cr)
+
+    scheduler_module.cheap_commit = counted_cheap_commit
 
 
 # ---------------------------------------------------------------------- simulator control API
@@ -299,6 +348,7 @@ def figures(env, spec, wall, runs, **extra):
             for run in runs
         ],
         "client_seconds_by_endpoint": client_seconds_by_endpoint(),
+        "commits": dict(CLOCK.commits),
         "store_seconds": dict(CLOCK.seconds),
         "store_calls": dict(CLOCK.calls),
     }

@@ -701,6 +701,13 @@ def print_s1_only(raw, args, total):
         for scenario, metric, value in sync_rows(name, sync_summary([r[key] for r in raw["observed"]], lower_bound)):
             print(f"{scenario:<4} {metric:<62}  {value}")
     for rep, result in enumerate(raw["observed"], 1):
+        commits = result["first"].get("commits")
+        if commits:
+            print(
+                f"S1 repetition {rep}: commits on the Odoo thread: {commits['cheap']} cheap "
+                f"({commits['cheap_seconds'] * 1000:.1f} ms in COMMIT), {commits['durable']} durable "
+                f"({commits['durable_seconds'] * 1000:.1f} ms in COMMIT: {', '.join(commits.get('durable_from', []))})"
+            )
         timeline = result["first"].get("timeline")
         if timeline:
             print(f"\nS1 repetition {rep}: call seconds above their simulated latency, by endpoint:")
