@@ -521,8 +521,8 @@ def scheduled_sync(env, spec, backend=None):
     try:
         cron_until_idle(env)
         for helper in helpers:
-            if helper.wait() != 0:
-                raise RuntimeError(f"a seed helper process failed (exit {helper.returncode})")
+            if helper.wait() != 0:  # its failures are in the log; this process finishes the pass
+                CRON_FAILURES.append(f"seed helper process {helper.pid} ended with exit {helper.returncode}")
         cron_until_idle(env)  # a helper may have led the pass: this process returned as soon as it was done
     finally:
         for helper in helpers:
@@ -535,13 +535,38 @@ def scheduled_sync(env, spec, backend=None):
             env.cr.commit()
 
 
-def cron_until_idle(env, timeout=3 * 3600):
+CRON_FAILURES = []  # cron calls that raised (what ir.cron logs and rolls back): reported with the figures
+
+
+def cron_call(env):
+    """One call of the smart-sync cron job as ir.cron makes it: an exception is logged, the transaction
+    rolled back and the job called again later. Returns (done, remaining), or None when the call raised."""
+    try:
+        result = env["logikal.sync.config"]._cron_smart_sync()
+        env.cr.commit()
+        return result
+    except Exception as error:  # what ir.cron does with a failing job: log, roll back, call again
+        env.cr.rollback()
+        env.invalidate_all()
+        CRON_FAILURES.append(f"{time.strftime('%H:%M:%S')} pid {os.getpid()}: {error!r}"[:400])
+        print(f"cron call failed (as ir.cron would log it): {error!r}", file=sys.stderr, flush=True)
+        return None
+
+
+def cron_until_idle(env, timeout=3 * 3600, max_failures=20):
     """Cron calls until the scheduler reports nothing remaining (as ir.cron calls again on remaining work);
     a call that did nothing while another worker still works waits a little before the next."""
     deadline = time.monotonic() + timeout
+    failures = 0
     while time.monotonic() < deadline:
-        done, remaining = env["logikal.sync.config"]._cron_smart_sync()
-        env.cr.commit()
+        result = cron_call(env)
+        if result is None:
+            failures += 1
+            if failures > max_failures:
+                raise RuntimeError(f"{failures} cron calls failed: {CRON_FAILURES[-3:]}")
+            time.sleep(0.5)
+            continue
+        done, remaining = result
         if not remaining:
             return
         if not done:
@@ -590,6 +615,7 @@ def scenario_freshness(env, spec):
         "mutated_in_odoo": len(in_odoo),
         "trust": {"state": backend.project_dates_state, "note": backend.project_dates_note or ""},
         "verification_hours": backend.verification_hours,
+        "seed_cron_failures": list(CRON_FAILURES),
     }
     if spec.get("sessions"):
         result["parallel"] = parallel_passes(env, spec, backend)
@@ -652,9 +678,11 @@ def parallel_pass(env, spec, backend, sessions):
             with registry.cursor() as cr:
                 worker_env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
                 for _call in range(MAX_TICKS):
-                    _done, remaining = worker_env["logikal.sync.config"]._cron_smart_sync()
-                    cr.commit()
-                    if not remaining:
+                    result = cron_call(worker_env)
+                    if result is None:
+                        errors.append(CRON_FAILURES[-1])
+                        continue
+                    if not result[1]:
                         return
         except Exception as error:  # reported with the figures
             errors.append(repr(error))

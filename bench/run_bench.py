@@ -216,6 +216,8 @@ class Bench:
     def keep_partial(self, results):
         """Each S6 tree's figures as soon as they are in (`.run/s6_partial_<pid>.txt`): a long run that is
         stopped keeps what it measured."""
+        with open(os.path.join(ROOT, ".run", f"s6_raw_{os.getpid()}.json"), "w") as handle:
+            json.dump(results, handle, indent=1, default=str)
         path = os.path.join(ROOT, ".run", f"s6_partial_{os.getpid()}.txt")
         with open(path, "w") as handle:
             summary = s6_summary({"passes": results["passes"], "parallel": results["parallel"]})
@@ -886,6 +888,8 @@ def main(argv=None):
         return print_s4_only(raw, args, total)
     if args.only_s6:
         s6 = print_s6_only(raw, total)
+        for problem in bench.problems:
+            print("problem:", problem)
         if not args.no_write:
             with open(os.path.join(BENCH, "results_s6.json"), "w") as handle:
                 json.dump({"S6": s6, "raw": raw}, handle, indent=1, default=str)
