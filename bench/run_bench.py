@@ -217,7 +217,7 @@ class Bench:
         """Each S6 tree's figures as soon as they are in (`.run/s6_partial_<pid>.txt`): a long run that is
         stopped keeps what it measured."""
         with open(os.path.join(ROOT, ".run", f"s6_raw_{os.getpid()}.json"), "w") as handle:
-            json.dump(results, handle, indent=1, default=str)
+            json.dump(without_datasets({"s6": results}), handle, indent=1, default=str)
         path = os.path.join(ROOT, ".run", f"s6_partial_{os.getpid()}.txt")
         with open(path, "w") as handle:
             summary = s6_summary({"passes": results["passes"], "parallel": results["parallel"]})
@@ -226,6 +226,13 @@ class Bench:
 
 
 # ---------------------------------------------------------------------- S6
+def without_datasets(raw):
+    """The raw results without each S6 tree's dataset (`expected`: megabytes, regenerated from its spec)."""
+    s6 = raw.get("s6") or {}
+    passes = [{k: v for k, v in p.items() if k != "expected"} for p in s6.get("passes", [])]
+    return dict(raw, s6=dict(s6, passes=passes)) if s6 else raw
+
+
 def load_average():
     return " ".join(f"{value:.2f}" for value in os.getloadavg())
 
@@ -892,7 +899,7 @@ def main(argv=None):
             print("problem:", problem)
         if not args.no_write:
             with open(os.path.join(BENCH, "results_s6.json"), "w") as handle:
-                json.dump({"S6": s6, "raw": raw}, handle, indent=1, default=str)
+                json.dump({"S6": s6, "raw": without_datasets(raw)}, handle, indent=1, default=str)
             print("wrote bench/results_s6.json")
         return 1 if bench.problems else 0
     summary = summarise(raw, args)
