@@ -79,7 +79,11 @@ def main(argv=None):
     parser.add_argument("--sim-port", type=int, default=int(os.environ.get("LOGIKAL_SIM_PORT", "18899")))
     parser.add_argument("--timeout", type=float, default=300)
     parser.add_argument("--keep", action="store_true", help="keep the clone (a second run times a warm start)")
-    parser.add_argument("--no-clone", action="store_true", help="reuse --dest as it is (a warm start)")
+    parser.add_argument(
+        "--no-clone",
+        action="store_true",
+        help="reuse --dest as it is (a warm start: times until make run says the projects are visible)",
+    )
     args = parser.parse_args(argv)
     if "LOGIKAL_PG_PORT" not in os.environ:
         raise SystemExit("set LOGIKAL_PG_PORT (a port of your own)")
@@ -106,6 +110,12 @@ def main(argv=None):
     try:
         while time.monotonic() - started < args.timeout and proc.poll() is None:
             time.sleep(0.5)
+            if args.no_clone:  # a database synced before: the demo's own line says when projects show
+                said = [t for t, line in lines.lines if "synced and visible after" in line]
+                if said:
+                    first_projects = said[0]
+                    break
+                continue
             if not os.path.exists(os.path.join(devenv.PG_DIR, f".s.PGSQL.{devenv.PG_PORT}")):
                 continue
             projects = scalar(devenv, "SELECT count(*) FROM logikal_project", "logikal_demo") or "0"

@@ -51,16 +51,18 @@ def main():
     children, pg_started = [], False
     try:
         # Independent first steps side by side: the simulator starts, Odoo 18 is looked for (a Python
-        # import, seconds on a busy machine) while PostgreSQL's cluster is initialised and started.
+        # import, seconds on a busy machine) while PostgreSQL's cluster is initialised and started. One
+        # set up in .cache/odoo18/, or none, goes through odoo_setup (it checks the cache is up to date).
         simulator = None
         if _port_answers(SIM_PORT):
             devenv.say(f"a simulator already answers on 127.0.0.1:{SIM_PORT}; using it")
         else:
             simulator = _spawn_simulator()
             children.append(simulator)
-        finder = _Background(odoo_setup.ensure_odoo)
+        probe = _Background(devenv.find_odoo)  # only looks: setting Odoo up is done below, in this thread
         db_args, pg_started = devenv.ensure_postgres()
-        found = finder.result()
+        python, source, _reason = probe.result()
+        found = (python, source) if source and python != devenv.CACHED_ODOO_PYTHON else odoo_setup.ensure_odoo()
         if not found:
             devenv.say("make run needs Odoo 18: set ODOO_SRC to an Odoo 18 source, or ODOO_PYTHON (README: Odoo 18)")
             return 1
