@@ -14,6 +14,7 @@ import io
 import json
 import os
 import resource
+import subprocess
 import sys
 import tempfile
 import threading
@@ -39,12 +40,15 @@ class Clock:
         self.stats = []
         self.blocked = 0.0  # seconds the main (Odoo) thread waited on LogiKal
         self.in_take = False
+        self.commits = {"durable": 0, "cheap": 0, "durable_seconds": 0.0, "cheap_seconds": 0.0}
+        self.cheap_next = False  # the next commit is the scheduler's cheap_commit
 
     def reset(self):
         self.seconds.clear()
         self.calls.clear()
         self.stats.clear()
         self.blocked = 0.0
+        self.commits = {"durable": 0, "cheap": 0, "durable_seconds": 0.0, "cheap_seconds": 0.0}
 
     def add(self, name, seconds):
         self.seconds[name] = self.seconds.get(name, 0.0) + seconds
@@ -68,6 +72,23 @@ class Clock:
         if threading.current_thread() is threading.main_thread() and not self.in_take:
             self.blocked += seconds
 
+    def note_commit(self, seconds):
+        """A COMMIT on the main thread and the seconds PostgreSQL took to acknowledge it (the WAL flush it
+        waits for, unless the cron's cheap commit turned synchronous_commit off for that transaction)."""
+        if threading.current_thread() is not threading.main_thread():
+            return
+        kind, self.cheap_next = ("cheap" if self.cheap_next else "durable"), False
+        self.commits[kind] += 1
+        self.commits[f"{kind}_seconds"] += seconds
+        if kind == "durable":  # who made it: the innermost caller outside Odoo's own sql_db/tools
+            frame = sys._getframe(2)
+            while (
+                frame is not None and "/odoo/" in frame.f_code.co_filename and "addons" not in frame.f_code.co_filename
+            ):
+                frame = frame.f_back
+            where = f"{os.path.basename(frame.f_code.co_filename)}:{frame.f_code.co_name}" if frame else "?"
+            self.commits.setdefault("durable_from", []).append(where)
+
     def timed_take(self, take):
         """Prefetcher.take / PhaseListings.take: the main thread waits there for a call (its own or a helper's)."""
 
@@ -83,6 +104,76 @@ class Clock:
 
 
 CLOCK = Clock()
+
+
+class Timeline:
+    """Where the wall time above the calls goes (LOGIKAL_BENCH_TIMELINE=1): a sampler thread looks at the
+    Odoo (main) thread every millisecond; a sample taken while no LogiKal call is in flight on any thread is
+    time the sync adds to the server's own latency, and is charged to the innermost addon function on the
+    main thread's stack (with its caller). Measuring only: sampling costs a little GIL time itself."""
+
+    INTERVAL = 0.001
+
+    def __init__(self):
+        self.in_flight = 0
+        self.lock = threading.Lock()
+        self.samples = {}
+        self.idle = 0
+        self.total = 0
+        self.running = False
+
+    def wrap_calls(self, attempt):
+        def wrapper(*args, **kwargs):
+            with self.lock:
+                self.in_flight += 1
+            try:
+                return attempt(*args, **kwargs)
+            finally:
+                with self.lock:
+                    self.in_flight -= 1
+
+        return wrapper
+
+    def start(self):
+        self.samples.clear()
+        self.idle = self.total = 0.0
+        self.running = True
+        self.thread = threading.Thread(target=self._sample, daemon=True)
+        self.thread.start()
+
+    def stop(self):
+        self.running = False
+        self.thread.join()
+        top = sorted(self.samples.items(), key=lambda item: -item[1])[:25]
+        return {
+            "sampled_seconds": round(self.total, 3),
+            "no_call_in_flight_seconds": round(self.idle, 3),
+            "by_function": {name: round(seconds, 3) for name, seconds in top},
+        }
+
+    def _sample(self):
+        main = threading.main_thread().ident
+        last = time.perf_counter()
+        while self.running:
+            time.sleep(self.INTERVAL)
+            now = time.perf_counter()
+            elapsed, last = now - last, now
+            self.total += elapsed
+            if self.in_flight:
+                continue
+            self.idle += elapsed
+            frame = sys._current_frames().get(main)
+            names = []
+            while frame is not None and len(names) < 2:
+                code = frame.f_code
+                if "logikal_connector" in code.co_filename:
+                    names.append(f"{os.path.basename(code.co_filename)}:{code.co_name}")
+                frame = frame.f_back
+            key = " < ".join(names) or "(outside the addon)"
+            self.samples[key] = self.samples.get(key, 0.0) + elapsed
+
+
+TIMELINE = Timeline() if os.environ.get("LOGIKAL_BENCH_TIMELINE") else None
 STORE_STEPS = ("directories", "projects", "phases", "elevations", "store_thumbnails", "store_parts_lists")
 
 
@@ -93,7 +184,7 @@ def instrument():
     loaded, and with PYTHONDONTWRITEBYTECODE the first Force Sync would otherwise compile them (~0.18 s).
     """
     from odoo.addons.logikal_connector.services import runner as runner_module
-    from odoo.addons.logikal_connector.services import scheduler as _scheduler  # noqa: F401
+    from odoo.addons.logikal_connector.services import scheduler as _scheduler
     from odoo.addons.logikal_connector.services import store as store_module
 
     store_class = store_module.RecordStore
@@ -113,6 +204,11 @@ def instrument():
             CLOCK.note_call(seconds)
 
     runner_module.CallStats = RecordedStats
+    count_commits(_scheduler)
+    if TIMELINE is not None:
+        from odoo.addons.logikal_connector.logikal.client import LogikalClient
+
+        LogikalClient._attempt = TIMELINE.wrap_calls(LogikalClient._attempt)
     try:
         from odoo.addons.logikal_connector.logikal.prefetch import Prefetcher
     except ImportError:  # an addon without prefetching: every call is made by the main thread
@@ -123,6 +219,34 @@ def instrument():
     except ImportError:  # an addon that lists each phase on the main thread
         return
     PhaseListings.take = CLOCK.timed_take(PhaseListings.take)
+
+
+def count_commits(scheduler_module):
+    """Count the main thread's commits and time PostgreSQL's acknowledgement of each (Odoo 18's
+    Cursor.commit, with the COMMIT itself timed); a commit made by the scheduler's cheap_commit is counted
+    apart."""
+    from odoo import sql_db
+
+    def commit(cursor):
+        cursor.flush()
+        started = time.perf_counter()
+        result = cursor._cnx.commit()
+        CLOCK.note_commit(time.perf_counter() - started)
+        cursor.clear()
+        cursor._now = None
+        cursor.prerollback.clear()
+        cursor.postrollback.clear()
+        cursor.postcommit.run()
+        return result
+
+    sql_db.Cursor.commit = commit
+    cheap_commit = scheduler_module.cheap_commit
+
+    def counted_cheap_commit(cr):
+        CLOCK.cheap_next = threading.current_thread() is threading.main_thread()
+        return cheap_commit(cr)
+
+    scheduler_module.cheap_commit = counted_cheap_commit
 
 
 # ---------------------------------------------------------------------- simulator control API
@@ -190,6 +314,8 @@ def force_sync(env, spec, record):
     before = set(Request.search([]).ids)
     sim_reset(spec)
     CLOCK.reset()
+    if TIMELINE is not None:
+        TIMELINE.start()
     started = time.perf_counter()
     record.action_force_sync()
     env.cr.commit()
@@ -197,7 +323,8 @@ def force_sync(env, spec, record):
     ticks = tick_until_done(env, requests)
     wall = time.perf_counter() - started
     runs = requests.mapped("run_id")
-    return figures(env, spec, wall, runs, ticks=ticks, requests=requests)
+    extra = {"timeline": TIMELINE.stop()} if TIMELINE is not None else {}
+    return figures(env, spec, wall, runs, ticks=ticks, requests=requests, **extra)
 
 
 def figures(env, spec, wall, runs, **extra):
@@ -220,6 +347,8 @@ def figures(env, spec, wall, runs, **extra):
             }
             for run in runs
         ],
+        "client_seconds_by_endpoint": client_seconds_by_endpoint(),
+        "commits": dict(CLOCK.commits),
         "store_seconds": dict(CLOCK.seconds),
         "store_calls": dict(CLOCK.calls),
     }
@@ -227,6 +356,15 @@ def figures(env, spec, wall, runs, **extra):
         result["requests"] = [{"state": r.state, "message": r.message or ""} for r in extra.pop("requests")]
     result.update(extra)
     return result
+
+
+def client_seconds_by_endpoint():
+    """Seconds of the LogiKal calls by endpoint (the client's own timing, any thread)."""
+    seconds = {}
+    for stats in CLOCK.stats:
+        for endpoint, value in stats.seconds_by_endpoint.items():
+            seconds[endpoint] = seconds.get(endpoint, 0.0) + value
+    return seconds
 
 
 def data_check(env, backend):
@@ -365,23 +503,99 @@ def steady_tick(env, spec, backend, *, due, until_done=False):
 DESCENT_DUE = ("phase", "elevation", "parts_list")  # the 15-minute pass
 
 
-def scheduled_sync(env, spec):
-    """Scheduled passes (master switch on, every type due) until the first pass is done: the initial sync."""
+def scheduled_sync(env, spec, backend=None):
+    """The initial sync: scheduled passes (master switch on, every type due) until the first pass is done.
+
+    With `seed_sessions` N > 1 in the spec the connection allows N sessions for it and N - 1 more Odoo
+    processes (`seed_helper`) call the cron beside this one, as the worker crons of several Odoo servers
+    would: the seed is not measured, only the passes after it, which run with the connection's own setting
+    (1 session) again."""
     env["ir.config_parameter"].set_param(MASTER_SWITCH, "True")
-    for _tick in range(MAX_TICKS):
-        _done, remaining = env["logikal.sync.config"]._cron_smart_sync()
+    sessions = max(1, int(spec.get("seed_sessions", 1)))
+    helpers = []
+    if backend is not None and sessions > 1:
+        before = backend.parallel_sessions
+        backend.write({"parallel_sessions": sessions})
         env.cr.commit()
+        helpers = [start_seed_helper() for _index in range(sessions - 1)]
+    try:
+        cron_until_idle(env)
+        for helper in helpers:
+            if helper.wait() != 0:  # its failures are in the log; this process finishes the pass
+                CRON_FAILURES.append(f"seed helper process {helper.pid} ended with exit {helper.returncode}")
+        cron_until_idle(env)  # a helper may have led the pass: this process returned as soon as it was done
+    finally:
+        for helper in helpers:
+            if helper.poll() is None:
+                helper.kill()
+                helper.wait()
+        if helpers:
+            env.invalidate_all()
+            backend.write({"parallel_sessions": before})
+            env.cr.commit()
+
+
+CRON_FAILURES = []  # cron calls that raised (what ir.cron logs and rolls back): reported with the figures
+
+
+def cron_call(env):
+    """One call of the smart-sync cron job as ir.cron makes it: an exception is logged, the transaction
+    rolled back and the job called again later. Returns (done, remaining), or None when the call raised."""
+    try:
+        result = env["logikal.sync.config"]._cron_smart_sync()
+        env.cr.commit()
+        return result
+    except Exception as error:  # what ir.cron does with a failing job: log, roll back, call again
+        env.cr.rollback()
+        env.invalidate_all()
+        CRON_FAILURES.append(f"{time.strftime('%H:%M:%S')} pid {os.getpid()}: {error!r}"[:400])
+        print(f"cron call failed (as ir.cron would log it): {error!r}", file=sys.stderr, flush=True)
+        return None
+
+
+def cron_until_idle(env, timeout=3 * 3600, max_failures=20):
+    """Cron calls until the scheduler reports nothing remaining (as ir.cron calls again on remaining work);
+    a call that did nothing while another worker still works waits a little before the next."""
+    deadline = time.monotonic() + timeout
+    failures = 0
+    while time.monotonic() < deadline:
+        result = cron_call(env)
+        if result is None:
+            failures += 1
+            if failures > max_failures:
+                raise RuntimeError(f"{failures} cron calls failed: {CRON_FAILURES[-3:]}")
+            time.sleep(0.5)
+            continue
+        done, remaining = result
         if not remaining:
             return
+        if not done:
+            time.sleep(0.5)
     raise RuntimeError("the initial scheduled sync did not finish")
 
 
+ODOO_ARGS = []  # this process's Odoo options (main), for the seed helper processes
+
+
+def start_seed_helper():
+    """Another Odoo process working the same scheduled pass (the cron of a second Odoo server)."""
+    script = os.path.abspath(__file__)
+    return subprocess.Popen([sys.executable, script, "seed_helper", "{}", "--", *ODOO_ARGS])
+
+
+def scenario_seed_helper(env, _spec):
+    cron_until_idle(env)
+    return {}
+
+
 def scenario_freshness(env, spec):
-    """S6 passes: initial sync, an unchanged 15-minute pass, then one with 1 % of the elevations changed."""
+    """S6 passes: initial sync, an unchanged 15-minute pass, then one with 1 % of the elevations changed;
+    with `sessions` in the spec, then the parallel passes on the same tree (see scenario_parallel)."""
     backend = fresh_backend(env, spec, background=True)
     started = time.perf_counter()
-    scheduled_sync(env, spec)
+    scheduled_sync(env, spec, backend)
     initial_seconds = time.perf_counter() - started
+    data = data_check(env, backend)
     unchanged = steady_tick(env, spec, backend, due=DESCENT_DUE, until_done=True)
     mutated = mutate_elevations(spec, spec.get("changed_fraction", 0.01))
     changed = steady_tick(env, spec, backend, due=DESCENT_DUE, until_done=True)
@@ -390,9 +604,10 @@ def scenario_freshness(env, spec):
     records = env["logikal.elevation"].search([("backend_id", "=", backend.id), ("logikal_id", "in", mutated)])
     in_odoo = [r.logikal_id for r in records if r.version_id == expected[r.logikal_id]["versionId"]]
     backend.invalidate_recordset()
-    return {
+    result = {
         "initial_seconds": initial_seconds,
-        "data": data_check(env, backend),
+        "seed_sessions": max(1, int(spec.get("seed_sessions", 1))),
+        "data": data,
         "unchanged": unchanged,
         "changed": changed,
         "mutated": mutated,
@@ -400,7 +615,11 @@ def scenario_freshness(env, spec):
         "mutated_in_odoo": len(in_odoo),
         "trust": {"state": backend.project_dates_state, "note": backend.project_dates_note or ""},
         "verification_hours": backend.verification_hours,
+        "seed_cron_failures": list(CRON_FAILURES),
     }
+    if spec.get("sessions"):
+        result["parallel"] = parallel_passes(env, spec, backend)
+    return result
 
 
 def mutate_elevations(spec, fraction):
@@ -414,11 +633,16 @@ def mutate_elevations(spec, fraction):
 
 
 def scenario_parallel(env, spec):
-    """S6 parallel: after an initial sync at zero latency, passes that read every project (trust: never) with
-    1, 2, 4 ... workers at the given latency; wall time, sessions open at once, projects read per pass."""
+    """S6 parallel on a tree of its own: an initial sync at zero latency, then parallel_passes."""
     backend = fresh_backend(env, spec, background=True)
     sim_call(spec, "/_sim/config", {"latency_scale": 0.0})
-    scheduled_sync(env, spec)
+    scheduled_sync(env, spec, backend)
+    return parallel_passes(env, spec, backend)
+
+
+def parallel_passes(env, spec, backend):
+    """Passes that read every project (trust: never) with 1, 2, 4 ... workers at the given latency; wall
+    time, sessions open at once, projects read per pass, and the load average of the machine around each."""
     backend.write({"project_trust": "never"})
     env.cr.commit()
     sim_call(spec, "/_sim/config", {"latency_scale": spec["pass_latency_scale"]})
@@ -426,7 +650,11 @@ def scenario_parallel(env, spec):
     for sessions in spec["sessions"]:
         backend.write({"parallel_sessions": sessions})
         env.cr.commit()
-        results.append(parallel_pass(env, spec, backend, sessions))
+        load_before = os.getloadavg()
+        figures_ = parallel_pass(env, spec, backend, sessions)
+        figures_["load_average"] = {"before": load_before, "after": os.getloadavg()}
+        results.append(figures_)
+    sim_call(spec, "/_sim/config", {"latency_scale": 0.0})
     return {"passes": results, "data": data_check(env, backend)}
 
 
@@ -450,9 +678,11 @@ def parallel_pass(env, spec, backend, sessions):
             with registry.cursor() as cr:
                 worker_env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
                 for _call in range(MAX_TICKS):
-                    _done, remaining = worker_env["logikal.sync.config"]._cron_smart_sync()
-                    cr.commit()
-                    if not remaining:
+                    result = cron_call(worker_env)
+                    if result is None:
+                        errors.append(CRON_FAILURES[-1])
+                        continue
+                    if not result[1]:
                         return
         except Exception as error:  # reported with the figures
             errors.append(repr(error))
@@ -593,12 +823,14 @@ SCENARIOS = {
     "scale_memory": lambda env, spec: scenario_scale(env, spec, steady=False),
     "freshness": scenario_freshness,
     "parallel": scenario_parallel,
+    "seed_helper": scenario_seed_helper,
 }
 
 
 def main(argv):
     scenario, spec = argv[1], json.loads(argv[2])
     odoo_args = argv[argv.index("--") + 1 :]
+    ODOO_ARGS[:] = odoo_args
     registry = open_registry(odoo_args)
     instrument()
     profile_path = os.environ.get("LOGIKAL_BENCH_PROFILE")
@@ -615,7 +847,8 @@ def main(argv):
         if profiler:
             profiler.disable()
             profiler.dump_stats(f"{profile_path}.{scenario}.{os.getpid()}")
-    print("RESULT " + json.dumps(result, default=str), flush=True)
+    if scenario != "seed_helper":  # a helper's output is the main process's: one RESULT line only
+        print("RESULT " + json.dumps(result, default=str), flush=True)
     return 0
 
 

@@ -98,6 +98,8 @@ class Bench:
         self.env[PASSWORD_VARIABLE] = secrets.token_urlsafe(18)
         if args.profile:
             self.env["LOGIKAL_BENCH_PROFILE"] = os.path.abspath(args.profile)
+        if args.timeline:
+            self.env["LOGIKAL_BENCH_TIMELINE"] = "1"
         os.makedirs(os.path.dirname(self.log_path), exist_ok=True)
         self.problems = []
 
@@ -179,34 +181,68 @@ class Bench:
         }
 
     def run_s6(self):
-        """S6: each tree size and server kind once (an initial sync each), then the parallel passes."""
+        """S6: each tree size and server kind once (an initial sync each), then the parallel passes, on the
+        bump tree of their size when there is one (no second initial sync of it)."""
         args, results = self.args, {"passes": [], "parallel": None}
+        seed = {"seed_sessions": args.s6_seed_sessions}
+        parallel = {"sessions": args.s6_sessions, "pass_latency_scale": args.s6_parallel_latency}
         for mode in args.s6_modes:
             for projects in args.s6_sizes:
                 spec = s6_spec(projects, bump=mode == "bump", latency_scale=0.0)
-                (result,) = self.repeat(f"S6 {mode} {projects} projects", spec, "freshness", 1)
+                options = dict(seed)
+                with_parallel = bool(args.s6_sessions) and mode == "bump" and projects == args.s6_parallel_projects
+                if with_parallel:
+                    options.update(parallel)
+                label = f"S6 {mode} {projects} projects{' + parallel passes' if with_parallel else ''}"
+                (result,) = self.repeat(label, spec, "freshness", 1, options)
+                devenv.say(
+                    f"    initial sync {result['initial_seconds']:.0f} s ({result['seed_sessions']} sessions); "
+                    f"load average now {load_average()}"
+                )
+                if with_parallel:
+                    results["parallel"] = dict(result.pop("parallel"), projects=projects)
                 results["passes"].append(dict(result, mode=mode, projects=projects, expected=s6_expected(spec)))
                 self.keep_partial(results)
-        if args.s6_sessions:
+        if args.s6_sessions and results["parallel"] is None:
             spec = s6_spec(args.s6_parallel_projects, bump=True, latency_scale=0.0)
-            options = {"sessions": args.s6_sessions, "pass_latency_scale": args.s6_parallel_latency}
             label = f"S6 parallel {args.s6_parallel_projects} projects"
-            (result,) = self.repeat(label, spec, "parallel", 1, options)
+            (result,) = self.repeat(label, spec, "parallel", 1, dict(seed, **parallel))
             results["parallel"] = dict(result, projects=args.s6_parallel_projects)
+            self.keep_partial(results)
         return results
 
     def keep_partial(self, results):
         """Each S6 tree's figures as soon as they are in (`.run/s6_partial_<pid>.txt`): a long run that is
         stopped keeps what it measured."""
+        with open(os.path.join(ROOT, ".run", f"s6_raw_{os.getpid()}.json"), "w") as handle:
+            json.dump(without_datasets({"s6": results}), handle, indent=1, default=str)
         path = os.path.join(ROOT, ".run", f"s6_partial_{os.getpid()}.txt")
         with open(path, "w") as handle:
-            for scenario, metric, value in s6_rows(s6_summary({"passes": results["passes"]})):
+            summary = s6_summary({"passes": results["passes"], "parallel": results["parallel"]})
+            for scenario, metric, value in s6_rows(summary):
                 handle.write(f"{scenario:<18} {metric:<64}  {value}\n")
 
 
 # ---------------------------------------------------------------------- S6
+def without_datasets(raw):
+    """The raw results without each S6 tree's dataset (`expected`: megabytes, regenerated from its spec)."""
+    s6 = raw.get("s6") or {}
+    passes = [{k: v for k, v in p.items() if k != "expected"} for p in s6.get("passes", [])]
+    return dict(raw, s6=dict(s6, passes=passes)) if s6 else raw
+
+
+def load_average():
+    return " ".join(f"{value:.2f}" for value in os.getloadavg())
+
+
 S6_PHASES, S6_ELEVATIONS = 2, 5  # ~10 elevations a project
 PASS_MINUTES = 15  # the seeded phase / elevation / parts-list interval
+PRICE_READS = (  # made while a project whose changedDate moved is selected (see bench/callplan.py)
+    "GET /projects/selected/estimation",
+    "GET /projects/selected/estimation-data",
+    "GET /projects/selected/addresses",
+    "GET /projects/selected/addresses/{addressType}",
+)
 
 
 def s6_spec(projects, *, bump, latency_scale):
@@ -238,10 +274,17 @@ def s6_pass_summary(result):
     every = unchanged_pass_plan(expected, live)  # what a server whose project dates prove nothing needs
     changed_projects = sorted(set(rotation) | set(result["mutated_projects"]))
     downloads = len(result["mutated"])
-    changed_plan = unchanged_pass_plan(expected, changed_projects)["nominal_seconds"] + downloads * (
-        LATENCY_PROFILE["GET /elevations/{id}/thumbnail"]
-        + LATENCY_PROFILE["POST /elevations/select"]
-        + LATENCY_PROFILE["GET /elevations/selected/parts-list"]
+    # a changed project whose date moved (bump server) is priced again while selected: its four price reads
+    repriced = len(result["mutated_projects"]) if result["mode"] == "bump" else 0
+    changed_plan = (
+        unchanged_pass_plan(expected, changed_projects)["nominal_seconds"]
+        + downloads
+        * (
+            LATENCY_PROFILE["GET /elevations/{id}/thumbnail"]
+            + LATENCY_PROFILE["POST /elevations/select"]
+            + LATENCY_PROFILE["GET /elevations/selected/parts-list"]
+        )
+        + repriced * sum(LATENCY_PROFILE[endpoint] for endpoint in PRICE_READS)
     )
     return {
         "mode": result["mode"],
@@ -250,6 +293,7 @@ def s6_pass_summary(result):
         "elevations": result["data"]["elevations"],
         "trust": result["trust"]["state"],
         "initial_seconds": result["initial_seconds"],
+        "seed_sessions": result.get("seed_sessions", 1),
         "rotation_share": share,
         "unchanged": pass_figures(unchanged),
         "minimal_calls": plan["calls"],
@@ -303,6 +347,11 @@ def s6_rows(s6):
             ),
             (
                 name,
+                "initial sync (not measured): wall s / sessions",
+                f"{p['initial_seconds']:.0f} / {p['seed_sessions']}",
+            ),
+            (
+                name,
                 "unchanged pass: calls / logins / projects read (rotation share)",
                 f"{u['calls']} / {u['logins']} / {u['projects_read']} ({p['rotation_share']})",
             ),
@@ -334,7 +383,10 @@ def s6_rows(s6):
     if parallel:
         for figures in parallel["passes"]:
             name = f"S6 parallel {figures['sessions']}"
-            ratio = f" ({figures['speed_ratio']:.2f} x 1 session)" if figures.get("speed_ratio") else ""
+            ratio = f" ({figures['speed_ratio']:.3f} x 1 session)" if figures.get("speed_ratio") else ""
+            load = figures.get("load_average")
+            if load:
+                ratio += f"; load average {load['before'][0]:.1f} before, {load['after'][0]:.1f} after"
             rows += [
                 (name, f"{parallel['projects']} projects read: wall s", f"{figures['wall_seconds']:.1f}{ratio}"),
                 (
@@ -655,6 +707,26 @@ def print_s1_only(raw, args, total):
     for name, key in (("S1", "first"), ("S3", "again")):
         for scenario, metric, value in sync_rows(name, sync_summary([r[key] for r in raw["observed"]], lower_bound)):
             print(f"{scenario:<4} {metric:<62}  {value}")
+    for rep, result in enumerate(raw["observed"], 1):
+        commits = result["first"].get("commits")
+        if commits:
+            print(
+                f"S1 repetition {rep}: commits on the Odoo thread: {commits['cheap']} cheap "
+                f"({commits['cheap_seconds'] * 1000:.1f} ms in COMMIT), {commits['durable']} durable "
+                f"({commits['durable_seconds'] * 1000:.1f} ms in COMMIT: {', '.join(commits.get('durable_from', []))})"
+            )
+        timeline = result["first"].get("timeline")
+        if timeline:
+            print(f"\nS1 repetition {rep}: call seconds above their simulated latency, by endpoint:")
+            calls = result["first"]["sim"]["calls"]
+            for endpoint, seconds in sorted(result["first"]["client_seconds_by_endpoint"].items()):
+                simulated = LATENCY_PROFILE.get(endpoint, 0.0) * args.latency_scale * calls.get(endpoint, 0)
+                print(
+                    f"  {endpoint:<50} {calls.get(endpoint, 0):>3} calls {seconds:7.3f} s  (+{seconds - simulated:.3f})"
+                )
+            print(
+                f"\nS1 repetition {rep}: wall {result['first']['wall_seconds']:.3f} s, {json.dumps(timeline, indent=1)}"
+            )
     print(f"total {total:.0f} s")
     return 0
 
@@ -762,12 +834,23 @@ def parse_args(argv):
     parser.add_argument(
         "--only-s1", action="store_true", help="S1 and S3 only, printed, nothing written (e.g. with --latency-scale 1)"
     )
+    parser.add_argument(
+        "--timeline",
+        action="store_true",
+        help="sample the Odoo thread each ms: the time no LogiKal call is in flight, by addon function (S1)",
+    )
     parser.add_argument("--only-s6", action="store_true", help="S6 only, printed (and bench/results_s6.json)")
     parser.add_argument("--s6-sizes", type=_int_list, default=[100, 500, 1000], help="S6 tree sizes (projects)")
     parser.add_argument("--s6-modes", type=_mode_list, default=["bump", "no-bump"], help="bump,no-bump")
     parser.add_argument("--s6-parallel-projects", type=int, default=500)
     parser.add_argument("--s6-sessions", type=_int_list, default=[1, 2, 4], help="parallel sessions to measure")
     parser.add_argument("--s6-parallel-latency", type=float, default=0.1, help="latency scale of parallel passes")
+    parser.add_argument(
+        "--s6-seed-sessions",
+        type=int,
+        default=3,
+        help="sessions (Odoo processes) of each tree's initial sync, which is not measured (default 3)",
+    )
     parser.add_argument(
         "--fsync-off",
         action="store_true",
@@ -810,9 +893,11 @@ def main(argv=None):
         return print_s4_only(raw, args, total)
     if args.only_s6:
         s6 = print_s6_only(raw, total)
+        for problem in bench.problems:
+            print("problem:", problem)
         if not args.no_write:
             with open(os.path.join(BENCH, "results_s6.json"), "w") as handle:
-                json.dump({"S6": s6, "raw": raw}, handle, indent=1, default=str)
+                json.dump({"S6": s6, "raw": without_datasets(raw)}, handle, indent=1, default=str)
             print("wrote bench/results_s6.json")
         return 1 if bench.problems else 0
     summary = summarise(raw, args)

@@ -13,8 +13,10 @@ import os
 import re
 import shutil
 import signal
+import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 
@@ -44,19 +46,29 @@ def _interrupt(_signum, _frame):
 
 
 def main():
+    started = time.monotonic()
     signal.signal(signal.SIGTERM, _interrupt)
-    found = odoo_setup.ensure_odoo()
-    if not found:
-        devenv.say("make run needs Odoo 18: set ODOO_SRC to an Odoo 18 source, or ODOO_PYTHON (README: Odoo 18)")
-        return 1
-    python, source = found
-    children = []
-    db_args, pg_started = devenv.ensure_postgres()
+    children, pg_started = [], False
     try:
-        if devenv.wait_for_port(SIM_PORT, timeout=0.5):
+        # Independent first steps side by side: the simulator starts, Odoo 18 is looked for (a Python
+        # import, seconds on a busy machine) while PostgreSQL's cluster is initialised and started. One
+        # set up in .cache/odoo18/, or none, goes through odoo_setup (it checks the cache is up to date).
+        simulator = None
+        if _port_answers(SIM_PORT):
             devenv.say(f"a simulator already answers on 127.0.0.1:{SIM_PORT}; using it")
         else:
-            children.append(_start_simulator())
+            simulator = _spawn_simulator()
+            children.append(simulator)
+        probe = _Background(devenv.find_odoo)  # only looks: setting Odoo up is done below, in this thread
+        db_args, pg_started = devenv.ensure_postgres()
+        python, source, _reason = probe.result()
+        found = (python, source) if source and python != devenv.CACHED_ODOO_PYTHON else odoo_setup.ensure_odoo()
+        if not found:
+            devenv.say("make run needs Odoo 18: set ODOO_SRC to an Odoo 18 source, or ODOO_PYTHON (README: Odoo 18)")
+            return 1
+        python, source = found
+        if simulator is not None:
+            _wait_for_simulator(simulator)
         fresh = not _database_exists()
         options = [
             "-d",
@@ -76,7 +88,8 @@ def main():
             children.append(_start_odoo([*odoo, "-i", "logikal_connector"]))
             _configure_over_rpc()
         _announce()
-        _wake_cron_until_first_run(children[-1])
+        devenv.say(f"Odoo serves after {time.monotonic() - started:.0f} s")
+        _follow_first_sync(children[-1], started)
         _wait(children)
     except KeyboardInterrupt:
         pass
@@ -87,7 +100,34 @@ def main():
     return 0
 
 
-def _start_simulator():
+class _Background:
+    """`function()` on a daemon thread; `result()` waits for its return value (or raises its exception)."""
+
+    def __init__(self, function):
+        self._outcome = {}
+        self._thread = threading.Thread(target=self._run, args=(function,), daemon=True)
+        self._thread.start()
+
+    def _run(self, function):
+        try:
+            self._outcome["value"] = function()
+        except BaseException as error:  # handed to the caller by result()
+            self._outcome["error"] = error
+
+    def result(self):
+        self._thread.join()
+        if "error" in self._outcome:
+            raise self._outcome["error"]
+        return self._outcome["value"]
+
+
+def _port_answers(port):
+    with socket.socket() as sock:
+        sock.settimeout(0.5)
+        return sock.connect_ex(("127.0.0.1", port)) == 0
+
+
+def _spawn_simulator():
     cmd = [
         sys.executable,
         os.path.join(devenv.ROOT, "logikal"),
@@ -104,11 +144,13 @@ def _start_simulator():
         "--password",
         SIM_PASSWORD,
     ]
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
-    if not devenv.wait_for_port(SIM_PORT, timeout=20):
+    return subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+
+
+def _wait_for_simulator(proc):
+    if proc.poll() is not None or not devenv.wait_for_port(SIM_PORT, timeout=20):
         raise SystemExit("the LogiKal simulator did not start")
     devenv.say(f"LogiKal simulator (demo data) on http://127.0.0.1:{SIM_PORT}/api/v3")
-    return proc
 
 
 DEMO_ADDONS = os.path.join(devenv.ROOT, ".run", "demo-addons")
@@ -248,18 +290,39 @@ def _announce():
     devenv.say("")
 
 
-def _wake_cron_until_first_run(odoo, timeout=90.0):
-    """NOTIFY cron_trigger each second while a sync request waits: the cron thread LISTENs only once the
-    registry is loaded (after the HTTP port answers) and otherwise first polls a minute later."""
+def _follow_first_sync(odoo, started, timeout=300.0):
+    """Until the first sync is done: NOTIFY cron_trigger each second while a sync request waits (the cron
+    thread LISTENs only once the registry is loaded, after the HTTP port answers, and otherwise first polls a
+    minute later), and say when the first projects are in the database and when the sync is done, in seconds
+    since `make run` started."""
     if devenv.external_db_args():
         return
-    waiting = "SELECT 1 FROM logikal_sync_request WHERE state = 'queued' LIMIT 1"
+    seen_projects, last_wake, sync_seen = False, 0.0, False
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline and odoo.poll() is None:
-        if devenv.psql(waiting, dbname=DATABASE).stdout.strip() != "1":
+        states = [_query("SELECT state FROM logikal_sync_request ORDER BY id DESC LIMIT 1")]
+        if "queued" in states and time.monotonic() - last_wake >= 1.0:
+            devenv.psql(f"NOTIFY cron_trigger, '{DATABASE}'")  # cron threads LISTEN in the `postgres` database
+            last_wake = time.monotonic()
+        sync_seen |= bool({"queued", "running"} & set(states))
+        projects = int(_query("SELECT count(*) FROM logikal_project WHERE active") or 0)
+        if projects and not seen_projects:
+            seen_projects = True
+            devenv.say(f"{projects} projects synced and visible after {time.monotonic() - started:.0f} s")
+        if projects and not sync_seen:
+            return  # a database synced before: nothing was queued
+        if sync_seen and not {"queued", "running"} & set(states):
+            elevations = _query("SELECT count(*) FROM logikal_elevation WHERE active")
+            devenv.say(
+                f"first sync {'/'.join(sorted(set(states)))} after {time.monotonic() - started:.0f} s: "
+                f"{projects} projects, {elevations} elevations"
+            )
             return
-        devenv.psql(f"NOTIFY cron_trigger, '{DATABASE}'")  # cron threads LISTEN in the `postgres` database
-        time.sleep(1)
+        time.sleep(0.5)
+
+
+def _query(sql):
+    return devenv.psql(sql, dbname=DATABASE).stdout.strip()
 
 
 def _wait(children):
