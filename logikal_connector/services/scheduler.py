@@ -21,10 +21,10 @@ from odoo import fields
 from odoo.tools import config as odoo_config
 
 from ..logikal import planning
-from ..models.res_config_settings import background_sync_enabled
 from . import locks, retention, sync_state, work
 from .passes import TypePass, descend
 from .runner import SyncRunner
+from .settings import background_sync_enabled
 
 _logger = logging.getLogger(__name__)
 
