@@ -274,8 +274,9 @@ def current_rss_mb():
 def discover(env, backend):
     """Directory + project listing (the state a user sees before pressing Force Sync); not measured."""
     from odoo.addons.logikal_connector.services.runner import SyncRunner
+    from odoo.addons.logikal_connector.services.transaction import CronUnitOfWork
 
-    runner = SyncRunner(env, backend, commit=env.cr.commit)
+    runner = SyncRunner(env, backend, transaction=CronUnitOfWork(env.cr))
     run = runner.start("manual", "discovery", ["directory", "project"])
     runner.execute(run, lambda engine: engine.walk())
     env.cr.commit()

@@ -265,11 +265,11 @@ class LogikalSyncConfig(models.Model):
 
         Commits per unit of work and reports its progress; a pass longer than one call resumes in the next.
         """
-        from ..services.scheduler import Scheduler, cheap_commit
+        from ..services.scheduler import Scheduler
+        from ..services.transaction import CronUnitOfWork
 
-        cr = self.env.cr
         self._sync_worker_cron()
-        return Scheduler(self.env, commit=lambda: cheap_commit(cr), rollback=cr.rollback).tick()
+        return Scheduler(self.env, transaction=CronUnitOfWork(self.env.cr)).tick()
 
     @api.model
     def _sync_worker_cron(self):

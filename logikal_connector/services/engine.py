@@ -24,6 +24,7 @@ from ..logikal.prefetch import Prefetcher
 from . import trust
 from .progress import NoProgress
 from .store import ProjectReads, naive_utc, version_key
+from .transaction import UnitOfWork
 
 _logger = logging.getLogger(__name__)
 
@@ -39,13 +40,13 @@ class BudgetExhausted(Exception):
 
 
 class SyncEngine:
-    def __init__(self, env, backend, session, store, *, deadline=None, commit=None, heartbeat=None, progress=None):
+    def __init__(self, env, backend, session, store, *, deadline=None, transaction=None, heartbeat=None, progress=None):
         self.env = env
         self.backend = backend
         self.session = session
         self.store = store
         self.deadline = deadline
-        self._commit = commit or (lambda: None)
+        self.transaction = transaction or UnitOfWork()  # commits each unit on the cron path only
         self._heartbeat = heartbeat or (lambda: None)
         self.progress = progress or NoProgress()  # live progress on the bus (services/progress.py)
         self.thumbnails = 0
@@ -57,14 +58,15 @@ class SyncEngine:
         self._elevation_dates = []
         self.trust_lost = False  # a descent of this run proved the server does not bump project dates
 
-    def checkpoint(self):
-        """Commit the unit just done (cron path only) and stop when the budget is spent."""
+    def commit_unit(self):
+        """Commit the unit just done (cron path only; with the heartbeat and live progress when due), then stop
+        the run when the budget is spent."""
         now = time.monotonic()
         if self._last_beat is None or now - self._last_beat >= HEARTBEAT_SECONDS:
             self._heartbeat()
             self._last_beat = now
-        self.progress.checkpoint()
-        self._commit()
+        self.progress.report()
+        self.transaction.commit_unit()
         if self._out_of_time():
             raise BudgetExhausted()
 
@@ -112,7 +114,7 @@ class SyncEngine:
             self.store.record_failure(directory, "directory", error)
             return
         self.store.stamp(directory)
-        self.checkpoint()
+        self.commit_unit()
         for child in children.values():
             self._walk_directory(child, result, with_projects)
 
@@ -138,7 +140,7 @@ class SyncEngine:
                 self._read_prices(project, reads)
             finally:  # also when the budget ran out between two reads: what was read is kept
                 self.store.store_prices(project, reads)
-        self.checkpoint()
+        self.commit_unit()
         complete = True
         self._elevation_dates = []
         read_whole = False
@@ -152,7 +154,7 @@ class SyncEngine:
             trust.descended(project, full=read_whole and parts)
         else:
             self.store.mark_incomplete(project)
-        self.checkpoint()
+        self.commit_unit()
         return complete
 
     def _read_prices(self, project, reads):
@@ -250,7 +252,7 @@ class SyncEngine:
         complete = self._fetch_files(
             address, pairs, force, parts=parts, before_store=lambda: listings.start_after(phase.logikal_id)
         )
-        self.checkpoint()
+        self.commit_unit()
         return complete
 
     def _due(self, record, force):
@@ -266,7 +268,7 @@ class SyncEngine:
         While downloads are fast the files are parsed and written once the phase's downloads are done (no
         download competes with the writes for the GIL), after `before_store()` started whatever may run
         meanwhile; when the main thread waited on a download (a slow server), what it holds is written
-        before the next take, hidden behind the download in flight. The caller's checkpoint commits.
+        before the next take, hidden behind the download in flight. The caller's commit_unit() commits.
         """
         thumbnails = [(r, e) for r, e in pairs if (force and r.active) or self.store.needs_thumbnail(r, e)]
         complete, due = self._due_parts_lists(pairs, force) if parts else (True, [])
@@ -349,7 +351,7 @@ class SyncEngine:
                 batch.parts_lists.append(item)
             if self._out_of_time() or batch.parts_bytes() >= BATCH_BYTES:
                 complete &= self._store(batch)
-                self.checkpoint()
+                self.commit_unit()
             elif batch.waited:
                 complete &= self._store(batch)
         return complete
@@ -395,7 +397,7 @@ class SyncEngine:
         if not wanted:
             return None
         complete = self._fetch_files(address, wanted, True)
-        self.checkpoint()
+        self.commit_unit()
         return complete
 
 

@@ -49,7 +49,7 @@ class TypePass:
                 self.run.write({"cascade_project_ids": [(4, pid) for pid in changed]})
         self.scheduler.stamp_types(walk_types, engine.store.counts, complete=result.complete, backend=engine.backend)
         self.run.write({"tree_done": True, "planned_project_ids": [(6, 0, self._units(engine).ids)]})
-        engine.checkpoint()
+        engine.commit_unit()
         self.scheduler.wake_helpers(self.run)
 
     def _units(self, engine):
@@ -118,7 +118,7 @@ def descend(scheduler, engine, lead, own_run, *, wait_for_helpers):
         if not project:
             if wait_for_helpers and scheduler.units_left(lead):
                 time.sleep(HELPER_POLL_SECONDS)
-                engine.checkpoint()
+                engine.commit_unit()
                 continue
             return
         try:
@@ -131,6 +131,6 @@ def descend(scheduler, engine, lead, own_run, *, wait_for_helpers):
                 engine.trust_lost = False
                 eligible = project.search(_eligible_domain(engine.backend))
                 lead.write({"planned_project_ids": [(4, pid) for pid in eligible.ids]})
-            engine.checkpoint()
+            engine.commit_unit()
         finally:
             scheduler.locks.unlock(locks.PROJECT, project.id)

@@ -9,7 +9,8 @@ held by the worker's connection (they vanish when a worker dies):
   workers with a free slot join as helpers and claim projects (*project* locks) from the same list;
 - a *run* lock while a run is worked on: a running run whose heartbeat is old and whose lock nobody holds
   belongs to a dead worker; it is marked aborted and its work is continued by a new run.
-Every commit is injected (the cron passes its cursor's commit; tests may pass nothing).
+Every commit goes through the `UnitOfWork` the cron entry point passes in (services/transaction.py); tests
+and buttons pass none and nothing is committed.
 """
 
 import dataclasses
@@ -25,6 +26,7 @@ from . import locks, retention, sync_state, work
 from .passes import TypePass, descend
 from .runner import SyncRunner
 from .settings import background_sync_enabled
+from .transaction import UnitOfWork
 
 _logger = logging.getLogger(__name__)
 
@@ -58,17 +60,6 @@ def sync_worker_crons(env):
             cron.try_write({"active": cron in active})
 
 
-def cheap_commit(cr):
-    """Commit one unit of sync work without waiting for its WAL flush (`synchronous_commit = off` for this
-    transaction only). A crash can lose the last few hundred milliseconds of such commits, never part of
-    one: PostgreSQL replays a consistent prefix. What is lost is LogiKal data read again on the next pass
-    (nothing is written to LogiKal) and a run's progress, resumed from the last commit that reached disk."""
-    cr.execute("SET LOCAL synchronous_commit TO OFF")
-    # invalid-commit: the cron commits each unit of sync work so that a long sync
-    # keeps what it read when it is cut (time limit, crash); this cursor is the cron's own
-    cr.commit()  # pylint: disable=invalid-commit
-
-
 def budget_seconds(env):
     """Seconds one cron call may work: the system parameter, else 75 % of the cron time limit (max 240)."""
     value = env["ir.config_parameter"].sudo().get_param(BUDGET_PARAM)
@@ -81,10 +72,10 @@ def budget_seconds(env):
 
 
 class Scheduler:
-    def __init__(self, env, *, commit=None, rollback=None, budget=None):
+    def __init__(self, env, *, transaction=None, budget=None):
+        """`transaction`: a CronUnitOfWork on the cron path (each unit is committed); none elsewhere."""
         self.env = env(su=True)
-        self._commit = commit or (lambda: None)
-        self._rollback = rollback or (lambda: None)
+        self.transaction = transaction or UnitOfWork()
         self.deadline = time.monotonic() + (budget if budget is not None else budget_seconds(self.env))
         self.locks = locks.AdvisoryLocks(self.env.cr)
         self.done = 0
@@ -97,15 +88,15 @@ class Scheduler:
         return SyncRunner(
             self.env,
             backend,
-            commit=self._commit,
-            rollback=self._rollback,
+            transaction=self.transaction,
             deadline=self.deadline,
-            on_checkpoint=self._progress,
+            on_heartbeat=self._progress,
         )
 
-    def refresh(self):
-        """Commit (cron path), so the next query sees what other workers committed."""
-        self._commit()
+    def commit_and_reload(self):
+        """Commit the unit (cron path) and forget cached values, so the next query sees what other workers
+        committed."""
+        self.transaction.commit_unit()
         self.env.invalidate_all()
 
     # ------------------------------------------------------------------ the cron call
@@ -121,7 +112,7 @@ class Scheduler:
             self.housekeeping()
         finally:
             self.locks.release_all()
-            self._commit()
+            self.transaction.commit_unit()
         remaining = self.remaining()
         self._notify(remaining)
         return self.done, remaining
@@ -169,7 +160,7 @@ class Scheduler:
                 "LogiKal sync run %s (%s) lost its worker; it is marked aborted and resumed", run.id, run.scope
             )
         if dead:
-            self.refresh()
+            self.commit_and_reload()
         return dead
 
     # ------------------------------------------------------------------ Force Sync requests
@@ -190,7 +181,7 @@ class Scheduler:
         ):
             if self.locks.holds(locks.KEY, request.key) or not self.locks.try_lock(locks.KEY, request.key):
                 continue
-            self.refresh()  # a fresh snapshot now that the key is ours
+            self.commit_and_reload()  # a fresh snapshot now that the key is ours
             if request.state in ("queued", "running"):
                 return request
             self.locks.unlock(locks.KEY, request.key)
@@ -202,7 +193,7 @@ class Scheduler:
         group.write({"state": "running", "run_id": run.id})
         request._target().write({"sync_state": "running"})
         self.locks.try_lock(locks.RUN, run.id)
-        self._commit()
+        self.transaction.commit_unit()
         outcome = self.runner(request.backend_id).execute(run, self._request_work(run, request))
         self.locks.unlock(locks.RUN, run.id)
         if request.scope == "types" and outcome.state == "failed":
@@ -254,7 +245,7 @@ class Scheduler:
             target.write({"sync_state": "done"})
         group._announce()
         self.done += 1
-        self._commit()
+        self.transaction.commit_unit()
 
     # ------------------------------------------------------------------ scheduled passes
     def configs(self):
@@ -273,7 +264,7 @@ class Scheduler:
         if not self.locks.try_lock(locks.LEAD, PLANNING_KEY):
             return None
         try:
-            self.refresh()
+            self.commit_and_reload()
             backends = self.env["logikal.backend"].search([])
             if self._passes(backends) or self._continue_aborted(backends):
                 return None
@@ -285,7 +276,7 @@ class Scheduler:
                 sync_state.note_attempt(self.env, backend, plan.types)
                 values = {"plan": {"types": list(plan.types), "cascade": sorted(plan.cascade)}}
                 runs.append(self.runner(backend).start("cron", "scheduled", plan.types, values=values))
-            self._commit()
+            self.transaction.commit_unit()
             return runs or None
         finally:
             self.locks.unlock(locks.LEAD, PLANNING_KEY)
@@ -313,13 +304,13 @@ class Scheduler:
         )
         continued = Run.search([("resumed_from_id", "in", aborted.ids)]).resumed_from_id
         runs = [run._continue() for run in aborted - continued]
-        self._commit()
+        self.transaction.commit_unit()
         return runs
 
     def lead_or_help(self, backend):
         if self.locks.try_lock(locks.LEAD, backend.id):
             try:
-                self.refresh()
+                self.commit_and_reload()
                 run = self._passes(backend)[:1]
                 if run:
                     self._lead(backend, run)
@@ -356,7 +347,7 @@ class Scheduler:
         """The backend's pass once its tree is listed (helpers wait a little for the lead), or None."""
         until = min(self.deadline, time.monotonic() + HELPER_WAIT_SECONDS)
         while True:
-            self.refresh()
+            self.commit_and_reload()
             lead = self._passes(backend)[:1]
             if not lead or lead.tree_done or time.monotonic() >= until:
                 return lead if lead and lead.tree_done else None
@@ -374,7 +365,7 @@ class Scheduler:
         for project_id in self._open_units(lead):
             if self.locks.holds(locks.PROJECT, project_id) or not self.locks.try_lock(locks.PROJECT, project_id):
                 continue
-            self.refresh()
+            self.commit_and_reload()
             if project_id in self._open_units(lead):
                 return self.env["logikal.project"].browse(project_id)
             self.locks.unlock(locks.PROJECT, project_id)
@@ -414,7 +405,7 @@ class Scheduler:
 
     def stamp_failure(self, run, outcome):
         sync_state.note_failure(self.env, run.backend_id, (run.plan or {}).get("types", []), outcome.message)
-        self._commit()
+        self.transaction.commit_unit()
 
 
 def _request_types(request):
