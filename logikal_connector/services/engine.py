@@ -35,10 +35,6 @@ IDLE_SECONDS = 0.02  # a take that waited this long means the downloads are slow
 HEARTBEAT_SECONDS = 5.0  # a run's heartbeat is written at most this often (stale runs are minutes old)
 
 
-class BudgetExhausted(Exception):
-    """The run's time budget is spent; the work in flight was committed and will resume."""
-
-
 class SyncEngine:
     def __init__(self, env, backend, session, store, *, deadline=None, transaction=None, heartbeat=None, progress=None):
         self.env = env
@@ -68,7 +64,7 @@ class SyncEngine:
         self.progress.report()
         self.transaction.commit_unit()
         if self._out_of_time():
-            raise BudgetExhausted()
+            raise LogikalBudgetSpent("the run's time budget is spent; the work done is committed and resumes")
 
     # ------------------------------------------------------------------ directories
     def walk(self, start=None, *, with_projects=True, result=None, listed_since=None):

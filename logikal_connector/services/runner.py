@@ -14,7 +14,7 @@ from psycopg2.errors import TransactionRollbackError
 
 from ..logikal import CallStats, LogikalAuthError, LogikalBudgetSpent, LogikalError
 from .counts import RunCounts
-from .engine import BudgetExhausted, SyncEngine
+from .engine import SyncEngine
 from .progress import RunProgress
 from .store import RecordStore
 from .transaction import UnitOfWork
@@ -94,7 +94,7 @@ class SyncRunner:
                 engine.parts_lists_first = _parts_lists_first(self.env)
                 work(engine)
             state, message = _ended(counts), ""
-        except (BudgetExhausted, LogikalBudgetSpent):
+        except LogikalBudgetSpent:  # a call not sent, or the engine between two units: resumable
             state, message = "running", "time budget spent; resumes on the next tick"
             if not resumable:
                 state, message = _ended(counts), "time budget spent"
