@@ -35,6 +35,31 @@ IDLE_SECONDS = 0.02  # a take that waited this long means the downloads are slow
 HEARTBEAT_SECONDS = 5.0  # a run's heartbeat is written at most this often (stale runs are minutes old)
 
 
+class ItemFailure:
+    """`with ItemFailure() as failed:` around LogiKal reads for one item (a directory, project, phase or file).
+
+    A LogikalError of that item (and any type in `also`) is caught and kept in `failed.error`; `failed` is
+    true then. The session's own errors (SESSION_ERRORS: it gave up navigating, or the budget is spent) and
+    anything else go through: they stop the run, not the item.
+    """
+
+    def __init__(self, *also):
+        self.caught = (LogikalError, *also)
+        self.error = None
+
+    def __bool__(self):
+        return self.error is not None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, _type, error, _traceback):
+        if error is None or isinstance(error, SESSION_ERRORS) or not isinstance(error, self.caught):
+            return False
+        self.error = error
+        return True
+
+
 class SyncEngine:
     def __init__(self, env, backend, session, store, *, deadline=None, transaction=None, heartbeat=None, progress=None):
         self.env = env
@@ -96,18 +121,16 @@ class SyncEngine:
             for child in directory.child_ids.filtered("active"):
                 self._walk_directory(child, result, with_projects)
             return
-        try:
+        with ItemFailure() as failed:
             children = self.store.directories(directory, self.session.list_directories(directory.path))
             if with_projects:
                 records, changed = self.store.projects(directory, self.session.list_projects(directory.path))
                 result.projects.update(records)
                 result.changed |= changed
                 result.listed_directory_ids.append(directory.id)
-        except SESSION_ERRORS:
-            raise
-        except LogikalError as error:
+        if failed:
             result.complete = False
-            self.store.record_failure(directory, "directory", error)
+            self.store.record_failure(directory, "directory", failed.error)
             return
         self.store.stamp(directory)
         self.commit_unit()
@@ -122,12 +145,10 @@ class SyncEngine:
         if not path:
             self.store.record_failure(project, "project", "the project has no directory")
             return False
-        try:
+        with ItemFailure() as failed:
             phases = self.store.phases(project, self.session.list_phases(path, project.logikal_id))
-        except SESSION_ERRORS:
-            raise
-        except (LogikalConflict, LogikalNotFound, LogikalError) as error:
-            self.store.record_failure(project, "project", _project_error(error))
+        if failed:
+            self.store.record_failure(project, "project", _project_error(failed.error))
             return False
         read_prices = elevations and self.store.prices_due(project)
         if read_prices:
@@ -181,16 +202,13 @@ class SyncEngine:
     def _optional_read(self, project, what, read, *args):
         """`read(*args)`, or None when LogiKal refused it (4xx, bad payload), or UNREAD when it failed on the way
         (5xx, timeout); the reason is noted on the run either way."""
-        try:
+        with ItemFailure(ValueError) as failed:
             return read(*args)
-        except SESSION_ERRORS:
-            raise
-        except LogikalTransientError as error:
-            self.store.counts.note(project.display_name, f"{what} not read, retried on the next pass: {error}")
+        if isinstance(failed.error, LogikalTransientError):
+            self.store.counts.note(project.display_name, f"{what} not read, retried on the next pass: {failed.error}")
             return ProjectReads.UNREAD
-        except (LogikalError, ValueError) as error:
-            self.store.counts.note(project.display_name, f"{what} not available: {error}")
-            return None
+        self.store.counts.note(project.display_name, f"{what} not available: {failed.error}")
+        return None
 
     def _check_project_dates(self, project):
         """The invariant of a bumping server on what was just read: no elevation newer than its project.
@@ -207,12 +225,10 @@ class SyncEngine:
         if self.backend.project_dates_state == "distrusted":
             return True  # already proven: nothing to confirm with another listing
         directory = project.directory_id
-        try:
+        with ItemFailure() as failed:
             self.store.projects(directory, self.session.list_projects(directory.path))
-        except SESSION_ERRORS:
-            raise
-        except LogikalError as error:  # not confirmed either way: the evidence read stands
-            _logger.info("LogiKal: listing %s again to confirm project dates failed: %s", directory.path, error)
+        if failed:  # not confirmed either way: the evidence read stands
+            _logger.info("LogiKal: listing %s again to confirm project dates failed: %s", directory.path, failed.error)
         if planning.newer_elevation(project.logikal_changed_date, self._elevation_dates) is None:
             return False  # it changed while this pass ran: the next pass reads it again
         if trust.record_violation(self.backend, project, newest):
@@ -234,12 +250,10 @@ class SyncEngine:
 
     def _sync_phase(self, project, phase, listings, *, parts, force):
         path = project.directory_id.path
-        try:
+        with ItemFailure() as failed:
             listed = listings.take(phase.logikal_id)
-        except SESSION_ERRORS:
-            raise
-        except LogikalError as error:
-            self.store.record_failure(project, "elevation", f"elevations of phase {phase.name}: {error}")
+        if failed:
+            self.store.record_failure(project, "elevation", f"elevations of phase {phase.name}: {failed.error}")
             return False
         records = self.store.elevations(phase, listed)
         self._elevation_dates.extend(naive_utc(e.changed_date) for e in listed if e.changed_date)
@@ -322,12 +336,10 @@ class SyncEngine:
     def _take_thumbnails(self, wanted, batch):
         complete = True
         for record, elevation in wanted:
-            try:
+            with ItemFailure() as failed:
                 data = self._take((THUMBNAIL, elevation.id), batch)
-            except SESSION_ERRORS:
-                raise
-            except LogikalError as error:
-                self.store.record_failure(record, "elevation", f"thumbnail: {error}")
+            if failed:
+                self.store.record_failure(record, "elevation", f"thumbnail: {failed.error}")
                 complete = False
                 continue
             batch.thumbnails.append((record, elevation, data))
@@ -354,15 +366,13 @@ class SyncEngine:
 
     def _fetch_parts_list(self, address, record, elevation, batch):
         """Download one parts list: (record, elevation, bytes), or None when the download failed."""
-        try:
+        with ItemFailure() as failed:
             if self._downloads is not None:
                 data = self._take((PARTS_LIST, elevation.id), batch)
             else:
                 data = self.session.parts_list(*address, elevation.id)
-        except SESSION_ERRORS:
-            raise
-        except LogikalError as error:
-            self.store.record_failure(record, "parts_list", f"parts list: {error}")
+        if failed:
+            self.store.record_failure(record, "parts_list", f"parts list: {failed.error}")
             return None
         self.parts_lists += 1
         return record, elevation, data
