@@ -8,8 +8,6 @@ import logging
 import time
 from concurrent.futures import ThreadPoolExecutor
 
-from odoo import fields
-
 from ..logikal import (
     LogikalBudgetSpent,
     LogikalConflict,
@@ -265,12 +263,6 @@ class SyncEngine:
         self.commit_unit()
         return complete
 
-    def _due(self, record, force):
-        return force or not record.next_retry_date or record.next_retry_date <= fields.Datetime.now()
-
-    def _parked(self, record):
-        return record.sync_attempts >= self.backend.max_attempts
-
     def _fetch_files(self, address, pairs, force, *, parts=True, before_store=None):
         """Thumbnails, then parts lists of one phase through one download stream, written in batches.
 
@@ -326,7 +318,7 @@ class SyncEngine:
         for record, elevation in pairs:
             if not ((force and record.active) or self.store.needs_parts_list(record, elevation)):
                 continue
-            if not (force or self.retry_now) and (self._parked(record) or not self._due(record, force)):
+            if not (force or self.retry_now or self.store.due_again(record)):
                 complete = False
                 self.store.counts.wait()
                 continue

@@ -57,11 +57,13 @@ class TypePass:
         units = Project.browse()
         deep = self.types & planning.DESCENT_TYPES
         if deep and (self.run.trigger != "cron" or not self.scheduler.blocked(deep, engine.backend)):
-            units = Project.search(_eligible_domain(engine.backend), order="last_sync_date asc nulls first, id")
+            units = _eligible(
+                engine, Project.search(_live_domain(engine.backend), order="last_sync_date asc nulls first, id")
+            )
             if self._may_skip(engine):
                 units -= self._skipped(engine, units)
         if self.cascade & planning.DESCENT_TYPES:
-            units |= self.run.cascade_project_ids.filtered_domain(_eligible_domain(engine.backend))
+            units |= _eligible(engine, self.run.cascade_project_ids.filtered_domain(_live_domain(engine.backend)))
         return units
 
     def _may_skip(self, engine):
@@ -94,17 +96,14 @@ class TypePass:
         return min(minutes) if minutes else 15
 
 
-def _eligible_domain(backend):
-    """Live projects, not excluded, not parked after too many failures, not waiting for their retry."""
-    return [
-        ("backend_id", "=", backend.id),
-        ("active", "=", True),
-        ("directory_id.is_excluded", "=", False),
-        ("sync_attempts", "<", backend.max_attempts),
-        "|",
-        ("next_retry_date", "=", False),
-        ("next_retry_date", "<=", fields.Datetime.now()),
-    ]
+def _live_domain(backend):
+    """The connection's live projects in directories that are not excluded."""
+    return [("backend_id", "=", backend.id), ("active", "=", True), ("directory_id.is_excluded", "=", False)]
+
+
+def _eligible(engine, projects):
+    """`projects` (in their order) that a pass syncs now: neither parked nor waiting for their retry."""
+    return projects.filtered(engine.store.due_again)
 
 
 def descend(scheduler, engine, lead, own_run, *, wait_for_helpers):
@@ -129,7 +128,7 @@ def descend(scheduler, engine, lead, own_run, *, wait_for_helpers):
                 engine.backend
             ):  # it skipped on dates this server does not keep
                 engine.trust_lost = False
-                eligible = project.search(_eligible_domain(engine.backend))
+                eligible = _eligible(engine, project.search(_live_domain(engine.backend)))
                 lead.write({"planned_project_ids": [(4, pid) for pid in eligible.ids]})
             engine.commit_unit()
         finally:

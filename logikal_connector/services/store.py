@@ -5,12 +5,13 @@ The store never talks to LogiKal; the engine hands it value objects (`logikal.re
 
 import base64
 import logging
-from datetime import timedelta, timezone
+from datetime import timezone
 
 from odoo import fields
 
 from ..logikal import PartsListError
 from ..logikal.partslist import parse_parts_list
+from ..logikal.planning import RetryRule
 from .counts import RunCounts
 
 _logger = logging.getLogger(__name__)
@@ -119,6 +120,7 @@ class RecordStore:
         self.env = env
         self.backend = backend
         self.counts = counts if counts is not None else RunCounts()
+        self.retry = RetryRule(backend.retry_delay_minutes, backend.max_attempts)
         self._failed = set()  # ids of elevations that failed in this run
         self._healed = set()  # ids of elevations whose files downloaded and stored in this run
 
@@ -561,16 +563,19 @@ class RecordStore:
         return currency
 
     # ------------------------------------------------------------------ failures
+    def due_again(self, record):
+        """Whether a scheduled pass tries `record` now (planning.RetryRule: not parked, its retry date come)."""
+        return self.retry.is_due_again(record.sync_attempts, record.next_retry_date, fields.Datetime.now())
+
     def record_failure(self, record, otype, error):
         """Note an error on `record` and schedule its retry; the run goes on."""
         attempts = record.sync_attempts + 1
-        delay = self.backend.retry_delay_minutes * min(2 ** (attempts - 1), 32)
         record.sudo().write(
             {
                 "sync_state": "failed",
                 "sync_error": str(error)[:MAX_ERROR_LENGTH],
                 "sync_attempts": attempts,
-                "next_retry_date": fields.Datetime.now() + timedelta(minutes=delay),
+                "next_retry_date": self.retry.next_retry(attempts, fields.Datetime.now()),
             }
         )
         self.counts.fail(otype, record.display_name, error)
