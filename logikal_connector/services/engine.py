@@ -6,7 +6,6 @@ phase context, and an elevation is selected only to download its parts list.
 
 import logging
 import time
-from concurrent.futures import ThreadPoolExecutor
 
 from ..logikal import (
     LogikalBudgetSpent,
@@ -29,7 +28,7 @@ _logger = logging.getLogger(__name__)
 SESSION_ERRORS = (LogikalNavigationError, LogikalBudgetSpent)  # not an item's fault: the run stops
 THUMBNAIL, PARTS_LIST = "thumbnail", "parts_list"
 BATCH_BYTES = 64 * 1024 * 1024  # parts lists held before a batch is written, whatever the phase's size
-IDLE_SECONDS = 0.02  # a take that waited this long means the downloads are slower than the writes
+IDLE_SECONDS = 0.02  # a take that waited this long means the downloads are slower than the writes (Prefetcher)
 HEARTBEAT_SECONDS = 5.0  # a run's heartbeat is written at most this often (stale runs are minutes old)
 
 
@@ -234,14 +233,19 @@ class SyncEngine:
         return True
 
     def _sync_phases(self, project, phases, *, parts, force):
-        """Each phase in turn; the next phase's elevations are listed while the current phase is stored."""
+        """Each phase in turn; the next phase's elevations are listed while the current phase is stored.
+
+        The listings share the session with the phase's file downloads, so the next one starts only when the
+        phase's downloads are done (`start_after`, called by `_fetch_files`), never right after a take.
+        """
         path, project_guid = project.directory_id.path, project.logikal_id
 
         def list_elevations(phase_guid):  # may run on the helper thread: plain values only, no ORM
             return self.session.list_elevations(path, project_guid, phase_guid)
 
         complete = True
-        with PhaseListings(list_elevations, [p.logikal_id for p in phases], self._out_of_time) as listings:
+        guids = [p.logikal_id for p in phases]
+        with Prefetcher(list_elevations, guids, deadline=self.deadline, ahead=False) as listings:
             for phase in phases:
                 complete &= self._sync_phase(project, phase, listings, parts=parts, force=force)
         return complete
@@ -269,8 +273,8 @@ class SyncEngine:
         The next file downloads on a helper thread while the current one is taken (see logikal.prefetch).
         While downloads are fast the files are parsed and written once the phase's downloads are done (no
         download competes with the writes for the GIL), after `before_store()` started whatever may run
-        meanwhile; when the main thread waited on a download (a slow server), what it holds is written
-        before the next take, hidden behind the download in flight. The caller's commit_unit() commits.
+        meanwhile; once the main thread waited on a download (`downloads.waited`: a slow server), what it holds
+        is written before the next take, hidden behind the download in flight. The caller's commit_unit() commits.
         """
         thumbnails = [(r, e) for r, e in pairs if (force and r.active) or self.store.needs_thumbnail(r, e)]
         complete, due = self._due_parts_lists(pairs, force) if parts else (True, [])
@@ -282,7 +286,9 @@ class SyncEngine:
             steps.reverse()
         keys = [key for step_keys, _take in steps for key in step_keys]
         batch = DownloadBatch()
-        with Prefetcher(lambda key: self._download(address, key), keys, deadline=self.deadline) as downloads:
+        with Prefetcher(
+            lambda key: self._download(address, key), keys, deadline=self.deadline, slow_after=IDLE_SECONDS
+        ) as downloads:
             self._downloads = downloads
             try:
                 for _keys, take in steps:
@@ -292,20 +298,11 @@ class SyncEngine:
                 raise
             finally:
                 self._downloads = None
-        if before_store is not None and batch.waited:
+        if before_store is not None and downloads.waited:
             before_store()
         complete = self._store(batch) and complete
         self.store.stamp_synced([record for record, _elevation in pairs])
         return complete
-
-    def _take(self, key, batch):
-        """The download of `key`; notes in `batch` whether the main thread had to wait for it."""
-        started = time.monotonic()
-        try:
-            return self._downloads.take(key)
-        finally:
-            if time.monotonic() - started >= IDLE_SECONDS:
-                batch.waited = True
 
     def _download(self, address, key):
         kind, guid = key
@@ -329,14 +326,14 @@ class SyncEngine:
         complete = True
         for record, elevation in wanted:
             with ItemFailure() as failed:
-                data = self._take((THUMBNAIL, elevation.id), batch)
+                data = self._downloads.take((THUMBNAIL, elevation.id))
             if failed:
                 self.store.record_failure(record, "elevation", f"thumbnail: {failed.error}")
                 complete = False
                 continue
             batch.thumbnails.append((record, elevation, data))
             self.thumbnails += 1
-            if batch.waited:
+            if self._downloads.waited:
                 complete &= self._store(batch)
         return complete
 
@@ -344,7 +341,7 @@ class SyncEngine:
         """Download the due parts lists into `batch`; stored early when the budget is spent or BATCH_BYTES held."""
         complete = True
         for record, elevation in due:
-            item = self._fetch_parts_list(address, record, elevation, batch)
+            item = self._fetch_parts_list(address, record, elevation)
             if item is None:
                 complete = False
             else:
@@ -352,15 +349,15 @@ class SyncEngine:
             if self._out_of_time() or batch.parts_bytes() >= BATCH_BYTES:
                 complete &= self._store(batch)
                 self.commit_unit()
-            elif batch.waited:
+            elif self._downloads.waited:
                 complete &= self._store(batch)
         return complete
 
-    def _fetch_parts_list(self, address, record, elevation, batch):
+    def _fetch_parts_list(self, address, record, elevation):
         """Download one parts list: (record, elevation, bytes), or None when the download failed."""
         with ItemFailure() as failed:
             if self._downloads is not None:
-                data = self._take((PARTS_LIST, elevation.id), batch)
+                data = self._downloads.take((PARTS_LIST, elevation.id))
             else:
                 data = self.session.parts_list(*address, elevation.id)
         if failed:
@@ -405,43 +402,9 @@ class DownloadBatch:
     def __init__(self):
         self.thumbnails = []
         self.parts_lists = []
-        self.waited = False  # the main thread waited on a download: it has time to write meanwhile
 
     def parts_bytes(self):
         return sum(len(data) for _record, _elevation, data in self.parts_lists)
-
-
-class PhaseListings:
-    """The elevation listings of a project's phases (LogiKal ids, in order); `start_after(guid)` lists the next
-    phase on a helper thread (the session is then used by that thread only, until `take` collects the listing).
-    The helper thread gets plain values only: an Odoo record read there would use the cursor concurrently."""
-
-    def __init__(self, list_elevations, phase_guids, out_of_time):
-        self._list = list_elevations
-        self._phases = list(phase_guids)
-        self._out_of_time = out_of_time
-        self._pending = None  # (phase guid, future)
-        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="logikal-listing")
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc_info):
-        self._pool.shutdown(wait=True)
-
-    def take(self, guid):
-        pending, self._pending = self._pending, None
-        if pending is not None and pending[0] == guid:
-            return pending[1].result()
-        if pending is not None:
-            pending[1].exception()  # the session must be free before the next call
-        return self._list(guid)
-
-    def start_after(self, guid):
-        index = self._phases.index(guid) + 1
-        if index < len(self._phases) and not self._out_of_time():
-            following = self._phases[index]
-            self._pending = (following, self._pool.submit(self._list, following))
 
 
 class WalkResult:
