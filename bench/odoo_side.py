@@ -83,7 +83,14 @@ class Clock:
 
 
 CLOCK = Clock()
-STORE_STEPS = ("directories", "projects", "phases", "elevations", "store_thumbnails", "store_parts_lists")
+STORE_STEPS = (
+    "upsert_directories",
+    "upsert_projects",
+    "upsert_phases",
+    "upsert_elevations",
+    "store_thumbnails",
+    "store_parts_lists",
+)
 
 
 def instrument():

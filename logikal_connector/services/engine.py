@@ -2,6 +2,12 @@
 
 Order matters for a stateful server: depth-first per directory, list before select, thumbnails by id in
 phase context, and an elevation is selected only to download its parts list.
+
+Names in the services: an Odoo record is named after its model (`directory`, `project`, `phase`,
+`elevation`) or `record`; what LogiKal returned (a `logikal.records` value object) is `found`, and a whole
+listing `listed`. A *unit* (of work) is what one commit keeps (services/transaction.py): a directory
+listing, a phase with its files, a project. A *parked* item failed `max_attempts` times in a row and waits
+for a Force Sync (planning.RetryRule); `retry_now` (a Force Sync) retries failed and parked items at once.
 """
 
 import logging
@@ -72,7 +78,7 @@ class SyncEngine:
         self.retry_now = False  # a Force Sync: failed and parked items are retried whatever their backoff
         self.parts_lists_first = False  # the parts_list type has a lower priority number than elevations
         self._downloads = None
-        self._last_beat = None
+        self._last_heartbeat = None
         self._elevation_dates = []
         self.trust_lost = False  # a descent of this run proved the server does not bump project dates
 
@@ -80,9 +86,9 @@ class SyncEngine:
         """Commit the unit just done (cron path only; with the heartbeat and live progress when due), then stop
         the run when the budget is spent."""
         now = time.monotonic()
-        if self._last_beat is None or now - self._last_beat >= HEARTBEAT_SECONDS:
+        if self._last_heartbeat is None or now - self._last_heartbeat >= HEARTBEAT_SECONDS:
             self._heartbeat()
-            self._last_beat = now
+            self._last_heartbeat = now
         self.progress.report()
         self.transaction.commit_unit()
         if self._out_of_time():
@@ -100,7 +106,7 @@ class SyncEngine:
         result.listed_since = listed_since
         if start is None:
             roots = self.session.list_root_directories()
-            children = self.store.directories(False, roots)
+            children = self.store.upsert_directories(False, roots)
         else:
             children = {start.path: start}
         for record in children.values():
@@ -119,9 +125,9 @@ class SyncEngine:
                 self._walk_directory(child, result, with_projects)
             return
         with ItemFailure() as failed:
-            children = self.store.directories(directory, self.session.list_directories(directory.path))
+            children = self.store.upsert_directories(directory, self.session.list_directories(directory.path))
             if with_projects:
-                records, changed = self.store.projects(directory, self.session.list_projects(directory.path))
+                records, changed = self.store.upsert_projects(directory, self.session.list_projects(directory.path))
                 result.projects.update(records)
                 result.changed |= changed
                 result.listed_directory_ids.append(directory.id)
@@ -129,7 +135,7 @@ class SyncEngine:
             result.complete = False
             self.store.record_failure(directory, "directory", failed.error)
             return
-        self.store.stamp(directory)
+        self.store.mark_synced(directory)
         self.commit_unit()
         for child in children.values():
             self._walk_directory(child, result, with_projects)
@@ -143,7 +149,7 @@ class SyncEngine:
             self.store.record_failure(project, "project", "the project has no directory")
             return False
         with ItemFailure() as failed:
-            phases = self.store.phases(project, self.session.list_phases(path, project.logikal_id))
+            phases = self.store.upsert_phases(project, self.session.list_phases(path, project.logikal_id))
         if failed:
             self.store.record_failure(project, "project", _project_error(failed.error))
             return False
@@ -164,8 +170,8 @@ class SyncEngine:
                 self.store.prices_stale(project)
             read_whole = self._check_project_dates(project)
         if complete:
-            self.store.stamp(project)
-            trust.descended(project, full=read_whole and parts)
+            self.store.mark_synced(project)
+            trust.record_complete_read(project, full=read_whole and parts)
         else:
             self.store.mark_incomplete(project)
         self.commit_unit()
@@ -223,7 +229,7 @@ class SyncEngine:
             return True  # already proven: nothing to confirm with another listing
         directory = project.directory_id
         with ItemFailure() as failed:
-            self.store.projects(directory, self.session.list_projects(directory.path))
+            self.store.upsert_projects(directory, self.session.list_projects(directory.path))
         if failed:  # not confirmed either way: the evidence read stands
             _logger.info("LogiKal: listing %s again to confirm project dates failed: %s", directory.path, failed.error)
         if planning.newer_elevation(project.logikal_changed_date, self._elevation_dates) is None:
@@ -257,7 +263,7 @@ class SyncEngine:
         if failed:
             self.store.record_failure(project, "elevation", f"elevations of phase {phase.name}: {failed.error}")
             return False
-        records = self.store.elevations(phase, listed)
+        records = self.store.upsert_elevations(phase, listed)
         self._elevation_dates.extend(naive_utc(e.changed_date) for e in listed if e.changed_date)
         pairs = [(records[e.id], e) for e in listed]
         address = (path, project.logikal_id, phase.logikal_id)
@@ -301,7 +307,7 @@ class SyncEngine:
         if before_store is not None and downloads.waited:
             before_store()
         complete = self._store(batch) and complete
-        self.store.stamp_synced([record for record, _elevation in pairs])
+        self.store.mark_elevations_synced([record for record, _found in pairs])
         return complete
 
     def _download(self, address, key):
@@ -312,26 +318,26 @@ class SyncEngine:
 
     def _due_parts_lists(self, pairs, force):
         complete, due = True, []
-        for record, elevation in pairs:
-            if not ((force and record.active) or self.store.needs_parts_list(record, elevation)):
+        for record, found in pairs:
+            if not ((force and record.active) or self.store.needs_parts_list(record, found)):
                 continue
             if not (force or self.retry_now or self.store.due_again(record)):
                 complete = False
                 self.store.counts.wait()
                 continue
-            due.append((record, elevation))
+            due.append((record, found))
         return complete, due
 
     def _take_thumbnails(self, wanted, batch):
         complete = True
-        for record, elevation in wanted:
+        for record, found in wanted:
             with ItemFailure() as failed:
-                data = self._downloads.take((THUMBNAIL, elevation.id))
+                data = self._downloads.take((THUMBNAIL, found.id))
             if failed:
                 self.store.record_failure(record, "elevation", f"thumbnail: {failed.error}")
                 complete = False
                 continue
-            batch.thumbnails.append((record, elevation, data))
+            batch.thumbnails.append((record, found, data))
             self.thumbnails += 1
             if self._downloads.waited:
                 complete &= self._store(batch)
@@ -340,8 +346,8 @@ class SyncEngine:
     def _take_parts_lists(self, address, due, batch):
         """Download the due parts lists into `batch`; stored early when the budget is spent or BATCH_BYTES held."""
         complete = True
-        for record, elevation in due:
-            item = self._fetch_parts_list(address, record, elevation)
+        for record, found in due:
+            item = self._fetch_parts_list(address, record, found)
             if item is None:
                 complete = False
             else:
@@ -353,25 +359,23 @@ class SyncEngine:
                 complete &= self._store(batch)
         return complete
 
-    def _fetch_parts_list(self, address, record, elevation):
-        """Download one parts list: (record, elevation, bytes), or None when the download failed."""
+    def _fetch_parts_list(self, address, record, found):
+        """Download one parts list: (record, found, bytes), or None when the download failed."""
         with ItemFailure() as failed:
             if self._downloads is not None:
-                data = self._downloads.take((PARTS_LIST, elevation.id))
+                data = self._downloads.take((PARTS_LIST, found.id))
             else:
-                data = self.session.parts_list(*address, elevation.id)
+                data = self.session.parts_list(*address, found.id)
         if failed:
             self.store.record_failure(record, "parts_list", f"parts list: {failed.error}")
             return None
         self.parts_lists += 1
-        return record, elevation, data
+        return record, found, data
 
     def _store(self, batch):
         """Parse and write what `batch` holds, then empty it. Returns False when a parts list did not parse."""
         self.store.store_thumbnails(batch.thumbnails)
-        parsed = [
-            self.store.parse(record, data, version_key(elevation)) for record, elevation, data in batch.parts_lists
-        ]
+        parsed = [self.store.parse(record, data, version_key(found)) for record, found, data in batch.parts_lists]
         batch.thumbnails, batch.parts_lists = [], []
         return self.store.store_parts_lists(parsed)
 
@@ -387,7 +391,7 @@ class SyncEngine:
         phase, project = elevation.phase_id, elevation.project_id
         address = (project.directory_id.path, project.logikal_id, phase.logikal_id)
         listed = self.session.list_elevations(*address)
-        records = self.store.elevations(phase, listed)
+        records = self.store.upsert_elevations(phase, listed)
         wanted = [(records[e.id], e) for e in listed if e.id == elevation.logikal_id]
         if not wanted:
             return None
@@ -397,14 +401,14 @@ class SyncEngine:
 
 
 class DownloadBatch:
-    """Files downloaded for one phase and not stored yet: [(record, elevation, bytes)] of each kind."""
+    """Files downloaded for one phase and not stored yet: [(record, found, bytes)] of each kind."""
 
     def __init__(self):
         self.thumbnails = []
         self.parts_lists = []
 
     def parts_bytes(self):
-        return sum(len(data) for _record, _elevation, data in self.parts_lists)
+        return sum(len(data) for _record, _found, data in self.parts_lists)
 
 
 class WalkResult:

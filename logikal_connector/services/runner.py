@@ -87,7 +87,7 @@ class SyncRunner:
                     RecordStore(self.env, self.backend, counts),
                     deadline=self.deadline,
                     transaction=self.transaction,
-                    heartbeat=lambda: self._beat(run),
+                    heartbeat=lambda: self._write_heartbeat(run),
                     progress=progress,
                 )
                 engine.retry_now = run.trigger == "force"  # Force Sync means now, whatever the backoff
@@ -130,7 +130,7 @@ class SyncRunner:
             )
         return str(error)
 
-    def _beat(self, run):
+    def _write_heartbeat(self, run):
         run.write({"heartbeat": fields.Datetime.now()})
         self._on_heartbeat()
 

@@ -1,12 +1,18 @@
 """One cron call of the smart scheduler: Force Sync requests first, then the scheduled pass, in a budget.
 
-Concurrency (several cron workers, several Odoo servers, one database), all on PostgreSQL advisory locks
-held by the worker's connection (they vanish when a worker dies):
-- a *slot* per LogiKal session: a worker works for a backend only while it holds one of its
-  `parallel_sessions` slots, so no more sessions are ever open than allowed;
+Words used here (a *pass*, its *lead* and *helper* runs: see passes.py):
+- a *worker* is one cron job calling `tick()`: the smart-sync cron, plus up to 7 worker crons
+  (`WORKER_CRONS`) kept active when a connection allows more than one LogiKal session;
+- a *slot* is one of a connection's `parallel_sessions` LogiKal sessions: a worker works for a connection
+  only while it holds one of its slots (an advisory lock), so no more sessions are ever open than allowed;
+- the *lead* worker of a connection's scheduled pass holds its lead lock: it lists the tree and reads the
+  planned projects; a worker that finds the lead lock taken and has a slot becomes a *helper*: it waits
+  for the tree, then claims projects (*project* locks) from the same list in its own helper run.
+
+Concurrency (several workers, several Odoo servers, one database), all on PostgreSQL advisory locks held
+by the worker's connection (they vanish when a worker dies):
+- the slots and the lead lock above;
 - a *request key*: one worker at a time serves the Force Sync requests of one scope (duplicates coalesce);
-- the *lead* of a backend's scheduled pass: one worker lists the tree and descends into projects; other
-  workers with a free slot join as helpers and claim projects (*project* locks) from the same list;
 - a *run* lock while a run is worked on: a running run whose heartbeat is old and whose lock nobody holds
   belongs to a dead worker; it is marked aborted and its work is continued by a new run.
 Every commit goes through the `UnitOfWork` the cron entry point passes in (services/transaction.py); tests
@@ -23,7 +29,7 @@ from odoo.tools import config as odoo_config
 
 from ..logikal import planning
 from . import locks, retention, sync_state, work
-from .passes import TypePass, descend
+from .passes import TypePass, sync_planned_projects
 from .runner import SyncRunner
 from .settings import background_sync_enabled
 from .transaction import UnitOfWork
@@ -81,7 +87,7 @@ class Scheduler:
         self.done = 0
         self.scheduled = background_sync_enabled(self.env)
 
-    def time_left(self):
+    def has_time_left(self):
         return time.monotonic() < self.deadline
 
     def runner(self, backend):
@@ -107,7 +113,7 @@ class Scheduler:
             if self.scheduled:
                 self.plan_passes()
             for backend in self.env["logikal.backend"].search([]):
-                if self.time_left():
+                if self.has_time_left():
                     self._serve(backend)
             self.housekeeping()
         finally:
@@ -128,7 +134,7 @@ class Scheduler:
             return
         try:
             self.process_requests(backend)
-            if self.scheduled and self.time_left():
+            if self.scheduled and self.has_time_left():
                 self.lead_or_help(backend)
         finally:
             self.locks.unlock(locks.SLOT, backend.id * locks.MAX_SLOTS + slot)
@@ -146,7 +152,7 @@ class Scheduler:
         count = self.env["logikal.sync.request"].search_count([("state", "in", ("queued", "running"))])
         if self.scheduled:
             for run in self._passes(self.env["logikal.backend"].search([])):
-                count += max(1, self.units_left(run)) if run.tree_done else 1  # a running pass still needs a call
+                count += max(1, self.projects_left(run)) if run.tree_done else 1  # a running pass still needs a call
         return count
 
     # ------------------------------------------------------------------ dead workers
@@ -165,7 +171,7 @@ class Scheduler:
 
     # ------------------------------------------------------------------ Force Sync requests
     def process_requests(self, backend):
-        while self.time_left():
+        while self.has_time_left():
             request = self._claim_request(backend)
             if not request:
                 return
@@ -197,7 +203,7 @@ class Scheduler:
         outcome = self.runner(request.backend_id).execute(run, self._request_work(run, request))
         self.locks.unlock(locks.RUN, run.id)
         if request.scope == "types" and outcome.state == "failed":
-            self.stamp_failure(run, outcome)
+            self.note_types_failed(run, outcome)
         if outcome.resumable:
             return
         self._finish_requests(group, request, run, outcome)
@@ -326,7 +332,7 @@ class Scheduler:
         finally:
             self.locks.unlock(locks.RUN, run.id)
         if outcome.state == "failed":
-            self.stamp_failure(run, outcome)
+            self.note_types_failed(run, outcome)
 
     def _help(self, backend):
         lead = self._wait_for_tree(backend)
@@ -338,7 +344,9 @@ class Scheduler:
         self.locks.try_lock(locks.RUN, run.id)
         try:
             self.runner(backend).execute(
-                run, lambda engine: descend(self, engine, lead, run, wait_for_helpers=False), resumable=False
+                run,
+                lambda engine: sync_planned_projects(self, engine, lead, run, wait_for_helpers=False),
+                resumable=False,
             )
         finally:
             self.locks.unlock(locks.RUN, run.id)
@@ -362,23 +370,23 @@ class Scheduler:
 
     def claim_project(self, lead):
         """The next planned project of the pass nobody did or is doing, locked for this worker; or None."""
-        for project_id in self._open_units(lead):
+        for project_id in self._open_projects(lead):
             if self.locks.holds(locks.PROJECT, project_id) or not self.locks.try_lock(locks.PROJECT, project_id):
                 continue
             self.commit_and_reload()
-            if project_id in self._open_units(lead):
+            if project_id in self._open_projects(lead):
                 return self.env["logikal.project"].browse(project_id)
             self.locks.unlock(locks.PROJECT, project_id)
         return None
 
     def _claimable(self, lead):
         """Whether a planned project is neither done nor being synced by another worker."""
-        return any(not self.locks.held_elsewhere(locks.PROJECT, pid) for pid in self._open_units(lead))
+        return any(not self.locks.held_elsewhere(locks.PROJECT, pid) for pid in self._open_projects(lead))
 
-    def units_left(self, lead):
-        return len(self._open_units(lead))
+    def projects_left(self, lead):
+        return len(self._open_projects(lead))
 
-    def _open_units(self, lead):
+    def _open_projects(self, lead):
         self.env.flush_all()
         self.env.cr.execute(
             """
@@ -399,11 +407,11 @@ class Scheduler:
         """Types whose parent type is still stale on `backend` are skipped (noted on its status); returns them."""
         return set(sync_state.blocked(self.env, backend, types, fields.Datetime.now()))
 
-    def stamp_types(self, types, counts, complete=True, *, backend):
+    def note_types_synced(self, types, counts, complete=True, *, backend):
         """Record that `types` were synced now on `backend` (written with the unit that completed them)."""
         sync_state.note_synced(self.env, backend, types, counts, complete)
 
-    def stamp_failure(self, run, outcome):
+    def note_types_failed(self, run, outcome):
         sync_state.note_failure(self.env, run.backend_id, (run.plan or {}).get("types", []), outcome.message)
         self.transaction.commit_unit()
 
