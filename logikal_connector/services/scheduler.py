@@ -194,6 +194,8 @@ class Scheduler:
         return None
 
     def _process_request(self, request):
+        """Serve `request` (and its duplicates) in one run; the request rows are committed as running first and
+        with their result at the end (cron path)."""
         group = request.search([("key", "=", request.key), ("state", "in", ("queued", "running"))])
         run = self._request_run(request)
         group.write({"state": "running", "run_id": run.id})
@@ -236,6 +238,7 @@ class Scheduler:
         return work.everything(run)
 
     def _finish_requests(self, group, request, run, outcome):
+        """Write the result on the requests and their record, tell the requesters, commit (cron path)."""
         success = outcome.state in ("done", "partial")
         group.write(
             {
@@ -266,7 +269,8 @@ class Scheduler:
         return {"types": list(ordered), "cascade": sorted(cascade)}
 
     def plan_passes(self):
-        """When types are due and no pass is under way, start one pass per backend (one worker plans)."""
+        """When types are due and no pass is under way, start one pass per backend (one worker plans); the new
+        runs are committed at once (cron path), so other workers see them."""
         if not self.locks.try_lock(locks.LEAD, PLANNING_KEY):
             return None
         try:
@@ -298,6 +302,7 @@ class Scheduler:
         )
 
     def _continue_aborted(self, backends):
+        """New runs continuing the scheduled passes of the last day whose worker died, committed (cron path)."""
         Run = self.env["logikal.sync.run"]
         aborted = Run.search(
             [
@@ -412,6 +417,7 @@ class Scheduler:
         sync_state.note_synced(self.env, backend, types, counts, complete)
 
     def note_types_failed(self, run, outcome):
+        """Record on the connection's status that the types of `run` failed, committed at once (cron path)."""
         sync_state.note_failure(self.env, run.backend_id, (run.plan or {}).get("types", []), outcome.message)
         self.transaction.commit_unit()
 
