@@ -174,7 +174,14 @@ class Timeline:
 
 
 TIMELINE = Timeline() if os.environ.get("LOGIKAL_BENCH_TIMELINE") else None
-STORE_STEPS = ("directories", "projects", "phases", "elevations", "store_thumbnails", "store_parts_lists")
+STORE_STEPS = (
+    "upsert_directories",
+    "upsert_projects",
+    "upsert_phases",
+    "upsert_elevations",
+    "store_thumbnails",
+    "store_parts_lists",
+)
 
 
 def instrument():
@@ -412,8 +419,9 @@ def current_rss_mb():
 def discover(env, backend):
     """Directory + project listing (the state a user sees before pressing Force Sync); not measured."""
     from odoo.addons.logikal_connector.services.runner import SyncRunner
+    from odoo.addons.logikal_connector.services.transaction import CronUnitOfWork
 
-    runner = SyncRunner(env, backend, commit=env.cr.commit)
+    runner = SyncRunner(env, backend, transaction=CronUnitOfWork(env.cr))
     run = runner.start("manual", "discovery", ["directory", "project"])
     runner.execute(run, lambda engine: engine.walk())
     env.cr.commit()

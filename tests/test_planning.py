@@ -5,7 +5,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from logikal_connector.logikal.planning import TypeConfig, blocked_by, cascade_types, descent_flags, plan
+from logikal_connector.logikal.planning import RetryRule, TypeConfig, blocked_by, cascade_types, descent_flags, plan
 
 NOW = datetime(2025, 6, 1, 12, 0, 0)
 
@@ -156,3 +156,25 @@ def test_nothing_due_is_an_empty_plan():
 )
 def test_descent_flags(types, flags):
     assert descent_flags(types) == flags
+
+
+# ---------------------------------------------------------------------- retries of failed items
+def test_the_retry_delay_doubles_with_each_failure_up_to_32_times():
+    rule = RetryRule(delay_minutes=15, max_attempts=100)
+    delays = [rule.next_retry(attempts, NOW) - NOW for attempts in (1, 2, 3, 6, 7, 20)]
+    assert delays == [timedelta(minutes=m) for m in (15, 30, 60, 480, 480, 480)]
+
+
+def test_an_item_is_due_again_once_its_retry_date_has_come():
+    rule = RetryRule(delay_minutes=15, max_attempts=5)
+    assert rule.is_due_again(0, None, NOW)  # never failed
+    assert rule.is_due_again(2, ago(1), NOW)
+    assert rule.is_due_again(2, NOW, NOW)
+    assert not rule.is_due_again(2, NOW + timedelta(seconds=1), NOW)
+
+
+def test_an_item_that_failed_max_attempts_times_in_a_row_is_parked():
+    rule = RetryRule(delay_minutes=15, max_attempts=3)
+    assert not rule.is_parked(2) and rule.is_due_again(2, ago(60), NOW)
+    assert rule.is_parked(3) and not rule.is_due_again(3, ago(60), NOW)
+    assert not rule.is_due_again(4, None, NOW)

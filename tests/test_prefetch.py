@@ -1,4 +1,5 @@
-"""Prefetcher against the simulator over HTTP: order, one call at a time, errors in order, budget, closing."""
+"""Prefetcher against the simulator over HTTP: order, one call at a time, errors in order, budget, closing,
+prefetching on request only (the phase listings), and whether the caller waited."""
 
 import json
 import threading
@@ -122,3 +123,38 @@ def test_a_single_item_needs_no_thread(sim, phase):
     with Prefetcher(lambda guid: session.parts_list(*address, guid), ids[:1]) as prefetcher:
         assert elevation_of(prefetcher.take(ids[0])) == ids[0]
     assert prefetcher.prefetched == 0
+
+
+def test_without_ahead_the_next_item_is_fetched_only_on_request(sim, phase):
+    session, address, ids = phase
+    download = Recorder(session, address)
+    with Prefetcher(download, ids[:3], ahead=False) as prefetcher:
+        assert elevation_of(prefetcher.take(ids[0])) == ids[0]
+        assert sim.counters()["calls"][PARTS] == 1, "nothing fetched behind the caller's back"
+        prefetcher.start_after(ids[0])
+        assert elevation_of(prefetcher.take(ids[1])) == ids[1]
+        assert elevation_of(prefetcher.take(ids[2])) == ids[2]
+    assert prefetcher.prefetched == 1
+    assert download.threads[0] == download.threads[2] == threading.current_thread().name
+    assert download.threads[1].startswith("logikal-prefetch")
+    assert (download.overlaps, sim.counters()["calls"][PARTS]) == (0, 3)
+
+
+def test_waited_says_whether_a_take_kept_the_caller_waiting(sim, phase):
+    session, address, ids = phase
+    ticks = iter(range(1000))
+
+    def clock():  # one "second" per reading: every take lasts at least one
+        return next(ticks)
+
+    with Prefetcher(lambda guid: session.parts_list(*address, guid), ids[:2], clock=clock, slow_after=1) as slow:
+        assert not slow.waited
+        slow.take(ids[0])
+        assert slow.waited
+    with Prefetcher(lambda guid: session.parts_list(*address, guid), ids[:2], clock=clock, slow_after=10) as fast:
+        fast.take(ids[0])
+        fast.take(ids[1])
+        assert not fast.waited
+    with Prefetcher(lambda guid: session.parts_list(*address, guid), ids[:2]) as unasked:
+        unasked.take(ids[0])
+        assert not unasked.waited, "without slow_after nothing is measured"

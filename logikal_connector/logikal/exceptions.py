@@ -48,7 +48,8 @@ class LogikalTimeout(LogikalTransientError):
 
 
 class LogikalBudgetSpent(LogikalTimeout):
-    """A call was not sent because the caller's time budget is spent (the caller resumes later)."""
+    """The caller's time budget is spent: a call was not sent (client), or the sync engine stopped between two
+    units of work (the caller resumes later)."""
 
 
 class LogikalProtocolError(LogikalError):

@@ -1,4 +1,5 @@
-"""Which object types the 5-minute tick syncs, and in what order (pure: no Odoo).
+"""Which object types the 5-minute tick syncs, in what order, and when a failed item is tried again (pure:
+no Odoo).
 
 Rules (the `logikal.sync.config` knobs):
 - a type is *due* when it is enabled and its interval elapsed since its last completed sync (never: due);
@@ -9,6 +10,10 @@ Rules (the `logikal.sync.config` knobs):
 - `priority` orders what is due (lower first), after the dependency order;
 - `cascade`: a record of a cascading type that changed in LogiKal gets everything below it synced in the
   same run (the enabled types that depend on it, transitively).
+
+Retries (`RetryRule`, the connection's two knobs): a failed directory, project or elevation waits before a
+scheduled pass tries it again, longer after each failure in a row; after too many it is *parked*: only a
+Force Sync tries it again.
 """
 
 import heapq
@@ -182,3 +187,32 @@ def rotation_share(projects, pass_minutes, period_hours):
         return 0
     passes = max(1.0, period_hours * 60.0 / max(pass_minutes, 1))
     return min(projects, math.ceil(projects / passes))
+
+
+# ---------------------------------------------------------------------- retries of failed items
+MAX_BACKOFF = 32  # the retry delay doubles with each failure in a row, up to this many times the base delay
+
+
+@dataclass(frozen=True)
+class RetryRule:
+    """When a failed item (directory, project, elevation) is due again: the one rule of the engine, the
+    scheduled passes and the record store.
+
+    After its n-th failure in a row an item waits `delay_minutes * min(2 ** (n - 1), MAX_BACKOFF)`; after
+    `max_attempts` failures in a row it is parked (a Force Sync retries it anyway, whatever this rule says).
+    """
+
+    delay_minutes: int = 15
+    max_attempts: int = 5
+
+    def next_retry(self, attempts, now):
+        """When an item that has now failed `attempts` times in a row is due again."""
+        return now + timedelta(minutes=self.delay_minutes * min(2 ** (attempts - 1), MAX_BACKOFF))
+
+    def is_parked(self, attempts):
+        """Too many failures in a row: no scheduled pass tries the item again."""
+        return attempts >= self.max_attempts
+
+    def is_due_again(self, attempts, next_retry, now):
+        """Whether a scheduled pass tries the item now: not parked, and its retry date (if any) has come."""
+        return not self.is_parked(attempts) and (not next_retry or next_retry <= now)

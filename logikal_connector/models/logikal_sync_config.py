@@ -5,7 +5,7 @@ from odoo.exceptions import ValidationError
 from odoo.tools import convert_file
 
 from ..logikal.planning import TypeConfig
-from .res_config_settings import MASTER_SWITCH
+from ..services.settings import set_background_sync
 
 OBJECT_TYPES = [
     ("directory", "Directories"),
@@ -208,7 +208,7 @@ class LogikalSyncConfig(models.Model):
     def action_set_background_sync(self, enabled):
         """The master switch for LogiKal managers (the Settings page is for system administrators only)."""
         self.check_access("write")
-        self.env["ir.config_parameter"].sudo().set_param(MASTER_SWITCH, "True" if enabled else "False")
+        set_background_sync(self.env, enabled)
 
     def action_pause_background_sync(self):
         self.action_set_background_sync(False)
@@ -265,11 +265,11 @@ class LogikalSyncConfig(models.Model):
 
         Commits per unit of work and reports its progress; a pass longer than one call resumes in the next.
         """
-        from ..services.scheduler import Scheduler, cheap_commit
+        from ..services.scheduler import Scheduler
+        from ..services.transaction import CronUnitOfWork
 
-        cr = self.env.cr
         self._sync_worker_cron()
-        return Scheduler(self.env, commit=lambda: cheap_commit(cr), rollback=cr.rollback).tick()
+        return Scheduler(self.env, transaction=CronUnitOfWork(self.env.cr)).tick()
 
     @api.model
     def _sync_worker_cron(self):

@@ -1,12 +1,8 @@
 from odoo import api, fields, models
 
-MASTER_SWITCH = "logikal_connector.background_sync_enabled"
+from ..services.settings import MASTER_SWITCH, background_sync_enabled, set_background_sync
 
-
-def background_sync_enabled(env):
-    """The master switch: on unless an admin turned it off (absent = on, the default for new installs)."""
-    value = env["ir.config_parameter"].sudo().get_param(MASTER_SWITCH, "True")
-    return str(value).strip().lower() not in ("false", "0", "no", "off", "")
+__all__ = ["MASTER_SWITCH", "ResConfigSettings", "background_sync_enabled"]  # the tests import the first two here
 
 
 class ResConfigSettings(models.TransientModel):
@@ -28,7 +24,5 @@ class ResConfigSettings(models.TransientModel):
     def set_values(self):
         result = super().set_values()
         if self.env.user.has_group("logikal_connector.group_logikal_manager"):
-            self.env["ir.config_parameter"].sudo().set_param(
-                MASTER_SWITCH, "True" if self.logikal_background_sync_enabled else "False"
-            )
+            set_background_sync(self.env, self.logikal_background_sync_enabled)
         return result

@@ -2,13 +2,16 @@
 
 Order matters for a stateful server: depth-first per directory, list before select, thumbnails by id in
 phase context, and an elevation is selected only to download its parts list.
+
+Names in the services: an Odoo record is named after its model (`directory`, `project`, `phase`,
+`elevation`) or `record`; what LogiKal returned (a `logikal.records` value object) is `found`, and a whole
+listing `listed`. A *unit* (of work) is what one commit keeps (services/transaction.py): a directory
+listing, a phase with its files, a project. A *parked* item failed `max_attempts` times in a row and waits
+for a Force Sync (planning.RetryRule); `retry_now` (a Force Sync) retries failed and parked items at once.
 """
 
 import logging
 import time
-from concurrent.futures import ThreadPoolExecutor
-
-from odoo import fields
 
 from ..logikal import (
     LogikalBudgetSpent,
@@ -24,28 +27,50 @@ from ..logikal.prefetch import Prefetcher
 from . import trust
 from .progress import NoProgress
 from .store import ProjectReads, naive_utc, version_key
+from .transaction import UnitOfWork
 
 _logger = logging.getLogger(__name__)
 
 SESSION_ERRORS = (LogikalNavigationError, LogikalBudgetSpent)  # not an item's fault: the run stops
 THUMBNAIL, PARTS_LIST = "thumbnail", "parts_list"
 BATCH_BYTES = 64 * 1024 * 1024  # parts lists held before a batch is written, whatever the phase's size
-IDLE_SECONDS = 0.02  # a take that waited this long means the downloads are slower than the writes
+IDLE_SECONDS = 0.02  # a take that waited this long means the downloads are slower than the writes (Prefetcher)
 HEARTBEAT_SECONDS = 5.0  # a run's heartbeat is written at most this often (stale runs are minutes old)
 
 
-class BudgetExhausted(Exception):
-    """The run's time budget is spent; the work in flight was committed and will resume."""
+class ItemFailure:
+    """`with ItemFailure() as failed:` around LogiKal reads for one item (a directory, project, phase or file).
+
+    A LogikalError of that item (and any type in `also`) is caught and kept in `failed.error`; `failed` is
+    true then. The session's own errors (SESSION_ERRORS: it gave up navigating, or the budget is spent) and
+    anything else go through: they stop the run, not the item.
+    """
+
+    def __init__(self, *also):
+        self.caught = (LogikalError, *also)
+        self.error = None
+
+    def __bool__(self):
+        return self.error is not None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, _type, error, _traceback):
+        if error is None or isinstance(error, SESSION_ERRORS) or not isinstance(error, self.caught):
+            return False
+        self.error = error
+        return True
 
 
 class SyncEngine:
-    def __init__(self, env, backend, session, store, *, deadline=None, commit=None, heartbeat=None, progress=None):
+    def __init__(self, env, backend, session, store, *, deadline=None, transaction=None, heartbeat=None, progress=None):
         self.env = env
         self.backend = backend
         self.session = session
         self.store = store
         self.deadline = deadline
-        self._commit = commit or (lambda: None)
+        self.transaction = transaction or UnitOfWork()  # commits each unit on the cron path only
         self._heartbeat = heartbeat or (lambda: None)
         self.progress = progress or NoProgress()  # live progress on the bus (services/progress.py)
         self.thumbnails = 0
@@ -53,20 +78,21 @@ class SyncEngine:
         self.retry_now = False  # a Force Sync: failed and parked items are retried whatever their backoff
         self.parts_lists_first = False  # the parts_list type has a lower priority number than elevations
         self._downloads = None
-        self._last_beat = None
+        self._last_heartbeat = None
         self._elevation_dates = []
         self.trust_lost = False  # a descent of this run proved the server does not bump project dates
 
-    def checkpoint(self):
-        """Commit the unit just done (cron path only) and stop when the budget is spent."""
+    def commit_unit(self):
+        """Commit the unit just done (cron path only; with the heartbeat and live progress when due), then stop
+        the run when the budget is spent."""
         now = time.monotonic()
-        if self._last_beat is None or now - self._last_beat >= HEARTBEAT_SECONDS:
+        if self._last_heartbeat is None or now - self._last_heartbeat >= HEARTBEAT_SECONDS:
             self._heartbeat()
-            self._last_beat = now
-        self.progress.checkpoint()
-        self._commit()
+            self._last_heartbeat = now
+        self.progress.report()
+        self.transaction.commit_unit()
         if self._out_of_time():
-            raise BudgetExhausted()
+            raise LogikalBudgetSpent("the run's time budget is spent; the work done is committed and resumes")
 
     # ------------------------------------------------------------------ directories
     def walk(self, start=None, *, with_projects=True, result=None, listed_since=None):
@@ -80,7 +106,7 @@ class SyncEngine:
         result.listed_since = listed_since
         if start is None:
             roots = self.session.list_root_directories()
-            children = self.store.directories(False, roots)
+            children = self.store.upsert_directories(False, roots)
         else:
             children = {start.path: start}
         for record in children.values():
@@ -98,21 +124,19 @@ class SyncEngine:
             for child in directory.child_ids.filtered("active"):
                 self._walk_directory(child, result, with_projects)
             return
-        try:
-            children = self.store.directories(directory, self.session.list_directories(directory.path))
+        with ItemFailure() as failed:
+            children = self.store.upsert_directories(directory, self.session.list_directories(directory.path))
             if with_projects:
-                records, changed = self.store.projects(directory, self.session.list_projects(directory.path))
+                records, changed = self.store.upsert_projects(directory, self.session.list_projects(directory.path))
                 result.projects.update(records)
                 result.changed |= changed
                 result.listed_directory_ids.append(directory.id)
-        except SESSION_ERRORS:
-            raise
-        except LogikalError as error:
+        if failed:
             result.complete = False
-            self.store.record_failure(directory, "directory", error)
+            self.store.record_failure(directory, "directory", failed.error)
             return
-        self.store.stamp(directory)
-        self.checkpoint()
+        self.store.mark_synced(directory)
+        self.commit_unit()
         for child in children.values():
             self._walk_directory(child, result, with_projects)
 
@@ -124,12 +148,10 @@ class SyncEngine:
         if not path:
             self.store.record_failure(project, "project", "the project has no directory")
             return False
-        try:
-            phases = self.store.phases(project, self.session.list_phases(path, project.logikal_id))
-        except SESSION_ERRORS:
-            raise
-        except (LogikalConflict, LogikalNotFound, LogikalError) as error:
-            self.store.record_failure(project, "project", _project_error(error))
+        with ItemFailure() as failed:
+            phases = self.store.upsert_phases(project, self.session.list_phases(path, project.logikal_id))
+        if failed:
+            self.store.record_failure(project, "project", _project_error(failed.error))
             return False
         read_prices = elevations and self.store.prices_due(project)
         if read_prices:
@@ -138,7 +160,7 @@ class SyncEngine:
                 self._read_prices(project, reads)
             finally:  # also when the budget ran out between two reads: what was read is kept
                 self.store.store_prices(project, reads)
-        self.checkpoint()
+        self.commit_unit()
         complete = True
         self._elevation_dates = []
         read_whole = False
@@ -148,11 +170,11 @@ class SyncEngine:
                 self.store.prices_stale(project)
             read_whole = self._check_project_dates(project)
         if complete:
-            self.store.stamp(project)
-            trust.descended(project, full=read_whole and parts)
+            self.store.mark_synced(project)
+            trust.record_complete_read(project, full=read_whole and parts)
         else:
             self.store.mark_incomplete(project)
-        self.checkpoint()
+        self.commit_unit()
         return complete
 
     def _read_prices(self, project, reads):
@@ -183,16 +205,13 @@ class SyncEngine:
     def _optional_read(self, project, what, read, *args):
         """`read(*args)`, or None when LogiKal refused it (4xx, bad payload), or UNREAD when it failed on the way
         (5xx, timeout); the reason is noted on the run either way."""
-        try:
+        with ItemFailure(ValueError) as failed:
             return read(*args)
-        except SESSION_ERRORS:
-            raise
-        except LogikalTransientError as error:
-            self.store.counts.note(project.display_name, f"{what} not read, retried on the next pass: {error}")
+        if isinstance(failed.error, LogikalTransientError):
+            self.store.counts.note(project.display_name, f"{what} not read, retried on the next pass: {failed.error}")
             return ProjectReads.UNREAD
-        except (LogikalError, ValueError) as error:
-            self.store.counts.note(project.display_name, f"{what} not available: {error}")
-            return None
+        self.store.counts.note(project.display_name, f"{what} not available: {failed.error}")
+        return None
 
     def _check_project_dates(self, project):
         """The invariant of a bumping server on what was just read: no elevation newer than its project.
@@ -209,12 +228,10 @@ class SyncEngine:
         if self.backend.project_dates_state == "distrusted":
             return True  # already proven: nothing to confirm with another listing
         directory = project.directory_id
-        try:
-            self.store.projects(directory, self.session.list_projects(directory.path))
-        except SESSION_ERRORS:
-            raise
-        except LogikalError as error:  # not confirmed either way: the evidence read stands
-            _logger.info("LogiKal: listing %s again to confirm project dates failed: %s", directory.path, error)
+        with ItemFailure() as failed:
+            self.store.upsert_projects(directory, self.session.list_projects(directory.path))
+        if failed:  # not confirmed either way: the evidence read stands
+            _logger.info("LogiKal: listing %s again to confirm project dates failed: %s", directory.path, failed.error)
         if planning.newer_elevation(project.logikal_changed_date, self._elevation_dates) is None:
             return False  # it changed while this pass ran: the next pass reads it again
         if trust.record_violation(self.backend, project, newest):
@@ -222,42 +239,39 @@ class SyncEngine:
         return True
 
     def _sync_phases(self, project, phases, *, parts, force):
-        """Each phase in turn; the next phase's elevations are listed while the current phase is stored."""
+        """Each phase in turn; the next phase's elevations are listed while the current phase is stored.
+
+        The listings share the session with the phase's file downloads, so the next one starts only when the
+        phase's downloads are done (`start_after`, called by `_fetch_files`), never right after a take.
+        """
         path, project_guid = project.directory_id.path, project.logikal_id
 
         def list_elevations(phase_guid):  # may run on the helper thread: plain values only, no ORM
             return self.session.list_elevations(path, project_guid, phase_guid)
 
         complete = True
-        with PhaseListings(list_elevations, [p.logikal_id for p in phases], self._out_of_time) as listings:
+        guids = [p.logikal_id for p in phases]
+        with Prefetcher(list_elevations, guids, deadline=self.deadline, ahead=False) as listings:
             for phase in phases:
                 complete &= self._sync_phase(project, phase, listings, parts=parts, force=force)
         return complete
 
     def _sync_phase(self, project, phase, listings, *, parts, force):
         path = project.directory_id.path
-        try:
+        with ItemFailure() as failed:
             listed = listings.take(phase.logikal_id)
-        except SESSION_ERRORS:
-            raise
-        except LogikalError as error:
-            self.store.record_failure(project, "elevation", f"elevations of phase {phase.name}: {error}")
+        if failed:
+            self.store.record_failure(project, "elevation", f"elevations of phase {phase.name}: {failed.error}")
             return False
-        records = self.store.elevations(phase, listed)
+        records = self.store.upsert_elevations(phase, listed)
         self._elevation_dates.extend(naive_utc(e.changed_date) for e in listed if e.changed_date)
         pairs = [(records[e.id], e) for e in listed]
         address = (path, project.logikal_id, phase.logikal_id)
         complete = self._fetch_files(
             address, pairs, force, parts=parts, before_store=lambda: listings.start_after(phase.logikal_id)
         )
-        self.checkpoint()
+        self.commit_unit()
         return complete
-
-    def _due(self, record, force):
-        return force or not record.next_retry_date or record.next_retry_date <= fields.Datetime.now()
-
-    def _parked(self, record):
-        return record.sync_attempts >= self.backend.max_attempts
 
     def _fetch_files(self, address, pairs, force, *, parts=True, before_store=None):
         """Thumbnails, then parts lists of one phase through one download stream, written in batches.
@@ -265,8 +279,8 @@ class SyncEngine:
         The next file downloads on a helper thread while the current one is taken (see logikal.prefetch).
         While downloads are fast the files are parsed and written once the phase's downloads are done (no
         download competes with the writes for the GIL), after `before_store()` started whatever may run
-        meanwhile; when the main thread waited on a download (a slow server), what it holds is written
-        before the next take, hidden behind the download in flight. The caller's checkpoint commits.
+        meanwhile; once the main thread waited on a download (`downloads.waited`: a slow server), what it holds
+        is written before the next take, hidden behind the download in flight. The caller's commit_unit() commits.
         """
         thumbnails = [(r, e) for r, e in pairs if (force and r.active) or self.store.needs_thumbnail(r, e)]
         complete, due = self._due_parts_lists(pairs, force) if parts else (True, [])
@@ -278,7 +292,9 @@ class SyncEngine:
             steps.reverse()
         keys = [key for step_keys, _take in steps for key in step_keys]
         batch = DownloadBatch()
-        with Prefetcher(lambda key: self._download(address, key), keys, deadline=self.deadline) as downloads:
+        with Prefetcher(
+            lambda key: self._download(address, key), keys, deadline=self.deadline, slow_after=IDLE_SECONDS
+        ) as downloads:
             self._downloads = downloads
             try:
                 for _keys, take in steps:
@@ -288,20 +304,11 @@ class SyncEngine:
                 raise
             finally:
                 self._downloads = None
-        if before_store is not None and batch.waited:
+        if before_store is not None and downloads.waited:
             before_store()
         complete = self._store(batch) and complete
-        self.store.stamp_synced([record for record, _elevation in pairs])
+        self.store.mark_elevations_synced([record for record, _found in pairs])
         return complete
-
-    def _take(self, key, batch):
-        """The download of `key`; notes in `batch` whether the main thread had to wait for it."""
-        started = time.monotonic()
-        try:
-            return self._downloads.take(key)
-        finally:
-            if time.monotonic() - started >= IDLE_SECONDS:
-                batch.waited = True
 
     def _download(self, address, key):
         kind, guid = key
@@ -311,70 +318,64 @@ class SyncEngine:
 
     def _due_parts_lists(self, pairs, force):
         complete, due = True, []
-        for record, elevation in pairs:
-            if not ((force and record.active) or self.store.needs_parts_list(record, elevation)):
+        for record, found in pairs:
+            if not ((force and record.active) or self.store.needs_parts_list(record, found)):
                 continue
-            if not (force or self.retry_now) and (self._parked(record) or not self._due(record, force)):
+            if not (force or self.retry_now or self.store.due_again(record)):
                 complete = False
                 self.store.counts.wait()
                 continue
-            due.append((record, elevation))
+            due.append((record, found))
         return complete, due
 
     def _take_thumbnails(self, wanted, batch):
         complete = True
-        for record, elevation in wanted:
-            try:
-                data = self._take((THUMBNAIL, elevation.id), batch)
-            except SESSION_ERRORS:
-                raise
-            except LogikalError as error:
-                self.store.record_failure(record, "elevation", f"thumbnail: {error}")
+        for record, found in wanted:
+            with ItemFailure() as failed:
+                data = self._downloads.take((THUMBNAIL, found.id))
+            if failed:
+                self.store.record_failure(record, "elevation", f"thumbnail: {failed.error}")
                 complete = False
                 continue
-            batch.thumbnails.append((record, elevation, data))
+            batch.thumbnails.append((record, found, data))
             self.thumbnails += 1
-            if batch.waited:
+            if self._downloads.waited:
                 complete &= self._store(batch)
         return complete
 
     def _take_parts_lists(self, address, due, batch):
         """Download the due parts lists into `batch`; stored early when the budget is spent or BATCH_BYTES held."""
         complete = True
-        for record, elevation in due:
-            item = self._fetch_parts_list(address, record, elevation, batch)
+        for record, found in due:
+            item = self._fetch_parts_list(address, record, found)
             if item is None:
                 complete = False
             else:
                 batch.parts_lists.append(item)
             if self._out_of_time() or batch.parts_bytes() >= BATCH_BYTES:
                 complete &= self._store(batch)
-                self.checkpoint()
-            elif batch.waited:
+                self.commit_unit()
+            elif self._downloads.waited:
                 complete &= self._store(batch)
         return complete
 
-    def _fetch_parts_list(self, address, record, elevation, batch):
-        """Download one parts list: (record, elevation, bytes), or None when the download failed."""
-        try:
+    def _fetch_parts_list(self, address, record, found):
+        """Download one parts list: (record, found, bytes), or None when the download failed."""
+        with ItemFailure() as failed:
             if self._downloads is not None:
-                data = self._take((PARTS_LIST, elevation.id), batch)
+                data = self._downloads.take((PARTS_LIST, found.id))
             else:
-                data = self.session.parts_list(*address, elevation.id)
-        except SESSION_ERRORS:
-            raise
-        except LogikalError as error:
-            self.store.record_failure(record, "parts_list", f"parts list: {error}")
+                data = self.session.parts_list(*address, found.id)
+        if failed:
+            self.store.record_failure(record, "parts_list", f"parts list: {failed.error}")
             return None
         self.parts_lists += 1
-        return record, elevation, data
+        return record, found, data
 
     def _store(self, batch):
         """Parse and write what `batch` holds, then empty it. Returns False when a parts list did not parse."""
         self.store.store_thumbnails(batch.thumbnails)
-        parsed = [
-            self.store.parse(record, data, version_key(elevation)) for record, elevation, data in batch.parts_lists
-        ]
+        parsed = [self.store.parse(record, data, version_key(found)) for record, found, data in batch.parts_lists]
         batch.thumbnails, batch.parts_lists = [], []
         return self.store.store_parts_lists(parsed)
 
@@ -390,58 +391,24 @@ class SyncEngine:
         phase, project = elevation.phase_id, elevation.project_id
         address = (project.directory_id.path, project.logikal_id, phase.logikal_id)
         listed = self.session.list_elevations(*address)
-        records = self.store.elevations(phase, listed)
+        records = self.store.upsert_elevations(phase, listed)
         wanted = [(records[e.id], e) for e in listed if e.id == elevation.logikal_id]
         if not wanted:
             return None
         complete = self._fetch_files(address, wanted, True)
-        self.checkpoint()
+        self.commit_unit()
         return complete
 
 
 class DownloadBatch:
-    """Files downloaded for one phase and not stored yet: [(record, elevation, bytes)] of each kind."""
+    """Files downloaded for one phase and not stored yet: [(record, found, bytes)] of each kind."""
 
     def __init__(self):
         self.thumbnails = []
         self.parts_lists = []
-        self.waited = False  # the main thread waited on a download: it has time to write meanwhile
 
     def parts_bytes(self):
-        return sum(len(data) for _record, _elevation, data in self.parts_lists)
-
-
-class PhaseListings:
-    """The elevation listings of a project's phases (LogiKal ids, in order); `start_after(guid)` lists the next
-    phase on a helper thread (the session is then used by that thread only, until `take` collects the listing).
-    The helper thread gets plain values only: an Odoo record read there would use the cursor concurrently."""
-
-    def __init__(self, list_elevations, phase_guids, out_of_time):
-        self._list = list_elevations
-        self._phases = list(phase_guids)
-        self._out_of_time = out_of_time
-        self._pending = None  # (phase guid, future)
-        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="logikal-listing")
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc_info):
-        self._pool.shutdown(wait=True)
-
-    def take(self, guid):
-        pending, self._pending = self._pending, None
-        if pending is not None and pending[0] == guid:
-            return pending[1].result()
-        if pending is not None:
-            pending[1].exception()  # the session must be free before the next call
-        return self._list(guid)
-
-    def start_after(self, guid):
-        index = self._phases.index(guid) + 1
-        if index < len(self._phases) and not self._out_of_time():
-            following = self._phases[index]
-            self._pending = (following, self._pool.submit(self._list, following))
+        return sum(len(data) for _record, _found, data in self.parts_lists)
 
 
 class WalkResult:

@@ -1,10 +1,15 @@
 """A pass over object types (a scheduled pass, or 'Sync now' of some types) as `work(engine)` callables.
 
-The lead run lists the tree once (directories, projects), records the projects the pass must descend
-into (`planned_project_ids`) and the changed ones a cascade covers, then descends into them one by one.
-Each project is claimed with an advisory lock, so helper runs (more parallel sessions) share the list and
-no project is synced twice; a project counts as done for the pass once it is in the `project_ids` of the
-lead or of one of its helpers, which is also how a resumed run carries on where the last call stopped.
+Words used here:
+- a *pass* syncs the object types that are due (or asked for) on one connection; it may span several cron
+  calls (it resumes where the last one stopped);
+- its *lead* run lists the tree once (directories, projects), records the projects the pass must read in
+  full (`planned_project_ids`) and the changed ones a cascade covers, then reads them one by one;
+- *helper* runs (a connection with more parallel sessions) read projects of the same list beside the
+  lead; each project is claimed with an advisory lock, so none is synced twice;
+- to *descend* into a project is to read it in full (phases, elevations, files: `SyncEngine.sync_project`).
+A project counts as done for the pass once it is in the `project_ids` of the lead or of one of its helpers,
+which is also how a resumed run carries on where the last call stopped.
 """
 
 import time
@@ -30,8 +35,10 @@ class TypePass:
     def __call__(self, engine):
         if not self.run.tree_done:
             self._list_tree(engine)
-        descend(self.scheduler, engine, self.run, self.run, wait_for_helpers=True)
-        self.scheduler.stamp_types(self.types & planning.DESCENT_TYPES, engine.store.counts, backend=engine.backend)
+        sync_planned_projects(self.scheduler, engine, self.run, self.run, wait_for_helpers=True)
+        self.scheduler.note_types_synced(
+            self.types & planning.DESCENT_TYPES, engine.store.counts, backend=engine.backend
+        )
 
     def _list_tree(self, engine):
         walk_types = self.types & planning.WALK_TYPES
@@ -47,22 +54,26 @@ class TypePass:
             finally:  # also when the budget ran out mid-walk: what changed is kept for the cascade
                 changed = [result.projects[guid].id for guid in result.changed if guid in result.projects]
                 self.run.write({"cascade_project_ids": [(4, pid) for pid in changed]})
-        self.scheduler.stamp_types(walk_types, engine.store.counts, complete=result.complete, backend=engine.backend)
-        self.run.write({"tree_done": True, "planned_project_ids": [(6, 0, self._units(engine).ids)]})
-        engine.checkpoint()
+        self.scheduler.note_types_synced(
+            walk_types, engine.store.counts, complete=result.complete, backend=engine.backend
+        )
+        self.run.write({"tree_done": True, "planned_project_ids": [(6, 0, self._projects_to_read(engine).ids)]})
+        engine.commit_unit()
         self.scheduler.wake_helpers(self.run)
 
-    def _units(self, engine):
+    def _projects_to_read(self, engine):
         Project = engine.env["logikal.project"].sudo()
-        units = Project.browse()
+        projects = Project.browse()
         deep = self.types & planning.DESCENT_TYPES
         if deep and (self.run.trigger != "cron" or not self.scheduler.blocked(deep, engine.backend)):
-            units = Project.search(_eligible_domain(engine.backend), order="last_sync_date asc nulls first, id")
+            projects = _eligible(
+                engine, Project.search(_live_domain(engine.backend), order="last_sync_date asc nulls first, id")
+            )
             if self._may_skip(engine):
-                units -= self._skipped(engine, units)
+                projects -= self._skipped(engine, projects)
         if self.cascade & planning.DESCENT_TYPES:
-            units |= self.run.cascade_project_ids.filtered_domain(_eligible_domain(engine.backend))
-        return units
+            projects |= _eligible(engine, self.run.cascade_project_ids.filtered_domain(_live_domain(engine.backend)))
+        return projects
 
     def _may_skip(self, engine):
         """A scheduled pass that reads projects in full may skip unchanged ones, where the connection allows."""
@@ -70,8 +81,8 @@ class TypePass:
         return self.run.trigger == "cron" and full and trust.may_skip(engine.backend)
 
     def _skipped(self, engine, eligible):
-        """Projects this pass confirms from their listing alone, stamped as read; the verification rotation's
-        share (the longest unverified first) is read in full all the same (see services/trust.py)."""
+        """Projects this pass confirms from their listing alone, marked as read (last_sync_date); the
+        verification rotation's share (the longest unverified first) is read in full all the same (trust.py)."""
         listed_since = (self.run.resumed_from_id or self.run).start_date
         unchanged = eligible.filtered(
             lambda p: (
@@ -94,20 +105,17 @@ class TypePass:
         return min(minutes) if minutes else 15
 
 
-def _eligible_domain(backend):
-    """Live projects, not excluded, not parked after too many failures, not waiting for their retry."""
-    return [
-        ("backend_id", "=", backend.id),
-        ("active", "=", True),
-        ("directory_id.is_excluded", "=", False),
-        ("sync_attempts", "<", backend.max_attempts),
-        "|",
-        ("next_retry_date", "=", False),
-        ("next_retry_date", "<=", fields.Datetime.now()),
-    ]
+def _live_domain(backend):
+    """The connection's live projects in directories that are not excluded."""
+    return [("backend_id", "=", backend.id), ("active", "=", True), ("directory_id.is_excluded", "=", False)]
 
 
-def descend(scheduler, engine, lead, own_run, *, wait_for_helpers):
+def _eligible(engine, projects):
+    """`projects` (in their order) that a pass syncs now: neither parked nor waiting for their retry."""
+    return projects.filtered(engine.store.due_again)
+
+
+def sync_planned_projects(scheduler, engine, lead, own_run, *, wait_for_helpers):
     """Sync the lead's planned projects not done yet, one claimed project at a time."""
     deep = set(lead.plan["types"]) & planning.DESCENT_TYPES
     deep_flags = planning.descent_flags(deep)
@@ -116,9 +124,9 @@ def descend(scheduler, engine, lead, own_run, *, wait_for_helpers):
     while True:
         project = scheduler.claim_project(lead)
         if not project:
-            if wait_for_helpers and scheduler.units_left(lead):
+            if wait_for_helpers and scheduler.projects_left(lead):
                 time.sleep(HELPER_POLL_SECONDS)
-                engine.checkpoint()
+                engine.commit_unit()
                 continue
             return
         try:
@@ -129,8 +137,8 @@ def descend(scheduler, engine, lead, own_run, *, wait_for_helpers):
                 engine.backend
             ):  # it skipped on dates this server does not keep
                 engine.trust_lost = False
-                eligible = project.search(_eligible_domain(engine.backend))
+                eligible = _eligible(engine, project.search(_live_domain(engine.backend)))
                 lead.write({"planned_project_ids": [(4, pid) for pid in eligible.ids]})
-            engine.checkpoint()
+            engine.commit_unit()
         finally:
             scheduler.locks.unlock(locks.PROJECT, project.id)

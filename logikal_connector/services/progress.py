@@ -1,7 +1,7 @@
 """Live progress of sync runs on Odoo's bus, and the alerts of scheduled passes that fail.
 
 A `RunProgress` follows one `execute` of a run: the engine tells it which project it starts and calls
-`checkpoint()` before each commit; at most one `logikal_sync_progress` message per run every
+`report()` before each commit; at most one `logikal_sync_progress` message per run every
 `MIN_INTERVAL` seconds goes to the people who asked for the run (the requesters of its Force Sync / Sync
 now requests), or, for a scheduled pass nobody asked for, to the LogiKal managers who are online (Odoo's
 bus presence). Nobody to tell: no message. The run's `progress_*` fields are written with each message,
@@ -38,7 +38,7 @@ class NoProgress:
     def project_started(self, project):
         pass
 
-    def checkpoint(self):
+    def report(self):
         pass
 
 
@@ -65,7 +65,7 @@ class RunProgress(NoProgress):
             self.done += 1
         self.current = project
 
-    def checkpoint(self):
+    def report(self):
         """Before a commit: write the run's progress and send it, when the last message is MIN_INTERVAL old."""
         now = self._clock()
         if self._last_sent is not None and now - self._last_sent < MIN_INTERVAL:

@@ -14,9 +14,10 @@ from psycopg2.errors import TransactionRollbackError
 
 from ..logikal import CallStats, LogikalAuthError, LogikalBudgetSpent, LogikalError
 from .counts import RunCounts
-from .engine import BudgetExhausted, SyncEngine
+from .engine import SyncEngine
 from .progress import RunProgress
 from .store import RecordStore
+from .transaction import UnitOfWork
 
 _logger = logging.getLogger(__name__)
 
@@ -33,17 +34,17 @@ class RunOutcome:
 
 
 class SyncRunner:
-    def __init__(self, env, backend, *, commit=None, rollback=None, deadline=None, on_checkpoint=None):
-        """`commit`/`rollback` are the cursor's own on the cron path, and no-ops elsewhere (tests, UI).
+    def __init__(self, env, backend, *, transaction=None, deadline=None, on_heartbeat=None):
+        """`transaction` commits each unit on the cron path (CronUnitOfWork); by default nothing is committed
+        (tests, UI).
 
-        `on_checkpoint()` is called after each committed unit (the cron reports its progress there).
+        `on_heartbeat()` is called each time the run's heartbeat is written (the cron reports its progress there).
         """
         self.env = env
         self.backend = backend.sudo()
-        self._commit = commit or (lambda: None)
-        self._rollback = rollback or (lambda: None)
+        self.transaction = transaction or UnitOfWork()
         self.deadline = deadline
-        self._on_checkpoint = on_checkpoint or (lambda: None)
+        self._on_heartbeat = on_heartbeat or (lambda: None)
 
     def start(self, trigger, scope, object_types, requested_by=None, values=None):
         run = (
@@ -63,7 +64,7 @@ class SyncRunner:
                 )
             )
         )
-        self._commit()
+        self.transaction.commit_unit()
         return run
 
     def execute(self, run, work, *, resumable=True):
@@ -85,15 +86,15 @@ class SyncRunner:
                     session,
                     RecordStore(self.env, self.backend, counts),
                     deadline=self.deadline,
-                    commit=self._commit,
-                    heartbeat=lambda: self._beat(run),
+                    transaction=self.transaction,
+                    heartbeat=lambda: self._write_heartbeat(run),
                     progress=progress,
                 )
                 engine.retry_now = run.trigger == "force"  # Force Sync means now, whatever the backoff
                 engine.parts_lists_first = _parts_lists_first(self.env)
                 work(engine)
             state, message = _ended(counts), ""
-        except (BudgetExhausted, LogikalBudgetSpent):
+        except LogikalBudgetSpent:  # a call not sent, or the engine between two units: resumable
             state, message = "running", "time budget spent; resumes on the next tick"
             if not resumable:
                 state, message = _ended(counts), "time budget spent"
@@ -105,7 +106,7 @@ class SyncRunner:
             state, message = "failed", str(error)
         except TransactionRollbackError as error:  # another worker wrote the same rows: redo the unit later
             _logger.info("LogiKal sync run %s met a concurrent update (%s); it resumes", run.id, error.pgcode)
-            self._rollback()
+            self.transaction.rollback()
             state, message = (
                 ("running", "")
                 if resumable
@@ -113,7 +114,7 @@ class SyncRunner:
             )
         except Exception as error:
             _logger.exception("LogiKal sync run %s crashed", run.id)
-            self._rollback()
+            self.transaction.rollback()
             state, message = "failed", f"internal error: {error.__class__.__name__}: {error}"
         self._finish(run, state, message, counts, stats, engine, time.monotonic() - started, progress)
         return RunOutcome(run, state, message)
@@ -129,9 +130,9 @@ class SyncRunner:
             )
         return str(error)
 
-    def _beat(self, run):
+    def _write_heartbeat(self, run):
         run.write({"heartbeat": fields.Datetime.now()})
-        self._on_checkpoint()
+        self._on_heartbeat()
 
     def _finish(self, run, state, message, counts, stats, engine, seconds, progress):
         errors = counts.errors[:50] + ([message] if message and state != "running" else [])
@@ -157,7 +158,7 @@ class SyncRunner:
             vals["error_summary"] = "\n".join(filter(None, [_partial_line(self.env, counts), vals["error_summary"]]))
         run.write(vals)
         progress.finish(state, message)  # final figures; a scheduled pass's result and alerts
-        self._commit()
+        self.transaction.commit_unit()
 
     def _note_on_connection(self, state, message):
         """A failed run says why on its connection too; a run that worked clears it."""

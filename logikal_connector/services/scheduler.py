@@ -1,15 +1,22 @@
 """One cron call of the smart scheduler: Force Sync requests first, then the scheduled pass, in a budget.
 
-Concurrency (several cron workers, several Odoo servers, one database), all on PostgreSQL advisory locks
-held by the worker's connection (they vanish when a worker dies):
-- a *slot* per LogiKal session: a worker works for a backend only while it holds one of its
-  `parallel_sessions` slots, so no more sessions are ever open than allowed;
+Words used here (a *pass*, its *lead* and *helper* runs: see passes.py):
+- a *worker* is one cron job calling `tick()`: the smart-sync cron, plus up to 7 worker crons
+  (`WORKER_CRONS`) kept active when a connection allows more than one LogiKal session;
+- a *slot* is one of a connection's `parallel_sessions` LogiKal sessions: a worker works for a connection
+  only while it holds one of its slots (an advisory lock), so no more sessions are ever open than allowed;
+- the *lead* worker of a connection's scheduled pass holds its lead lock: it lists the tree and reads the
+  planned projects; a worker that finds the lead lock taken and has a slot becomes a *helper*: it waits
+  for the tree, then claims projects (*project* locks) from the same list in its own helper run.
+
+Concurrency (several workers, several Odoo servers, one database), all on PostgreSQL advisory locks held
+by the worker's connection (they vanish when a worker dies):
+- the slots and the lead lock above;
 - a *request key*: one worker at a time serves the Force Sync requests of one scope (duplicates coalesce);
-- the *lead* of a backend's scheduled pass: one worker lists the tree and descends into projects; other
-  workers with a free slot join as helpers and claim projects (*project* locks) from the same list;
 - a *run* lock while a run is worked on: a running run whose heartbeat is old and whose lock nobody holds
   belongs to a dead worker; it is marked aborted and its work is continued by a new run.
-Every commit is injected (the cron passes its cursor's commit; tests may pass nothing).
+Every commit goes through the `UnitOfWork` the cron entry point passes in (services/transaction.py); tests
+and buttons pass none and nothing is committed.
 """
 
 import dataclasses
@@ -21,10 +28,11 @@ from odoo import fields
 from odoo.tools import config as odoo_config
 
 from ..logikal import planning
-from ..models.res_config_settings import background_sync_enabled
 from . import locks, retention, sync_state, work
-from .passes import TypePass, descend
+from .passes import TypePass, sync_planned_projects
 from .runner import SyncRunner
+from .settings import background_sync_enabled
+from .transaction import UnitOfWork
 
 _logger = logging.getLogger(__name__)
 
@@ -58,17 +66,6 @@ def sync_worker_crons(env):
             cron.try_write({"active": cron in active})
 
 
-def cheap_commit(cr):
-    """Commit one unit of sync work without waiting for its WAL flush (`synchronous_commit = off` for this
-    transaction only). A crash can lose the last few hundred milliseconds of such commits, never part of
-    one: PostgreSQL replays a consistent prefix. What is lost is LogiKal data read again on the next pass
-    (nothing is written to LogiKal) and a run's progress, resumed from the last commit that reached disk."""
-    cr.execute("SET LOCAL synchronous_commit TO OFF")
-    # invalid-commit: the cron commits each unit of sync work so that a long sync
-    # keeps what it read when it is cut (time limit, crash); this cursor is the cron's own
-    cr.commit()  # pylint: disable=invalid-commit
-
-
 def budget_seconds(env):
     """Seconds one cron call may work: the system parameter, else 75 % of the cron time limit (max 240)."""
     value = env["ir.config_parameter"].sudo().get_param(BUDGET_PARAM)
@@ -81,31 +78,31 @@ def budget_seconds(env):
 
 
 class Scheduler:
-    def __init__(self, env, *, commit=None, rollback=None, budget=None):
+    def __init__(self, env, *, transaction=None, budget=None):
+        """`transaction`: a CronUnitOfWork on the cron path (each unit is committed); none elsewhere."""
         self.env = env(su=True)
-        self._commit = commit or (lambda: None)
-        self._rollback = rollback or (lambda: None)
+        self.transaction = transaction or UnitOfWork()
         self.deadline = time.monotonic() + (budget if budget is not None else budget_seconds(self.env))
         self.locks = locks.AdvisoryLocks(self.env.cr)
         self.done = 0
         self.scheduled = background_sync_enabled(self.env)
 
-    def time_left(self):
+    def has_time_left(self):
         return time.monotonic() < self.deadline
 
     def runner(self, backend):
         return SyncRunner(
             self.env,
             backend,
-            commit=self._commit,
-            rollback=self._rollback,
+            transaction=self.transaction,
             deadline=self.deadline,
-            on_checkpoint=self._progress,
+            on_heartbeat=self._progress,
         )
 
-    def refresh(self):
-        """Commit (cron path), so the next query sees what other workers committed."""
-        self._commit()
+    def commit_and_reload(self):
+        """Commit the unit (cron path) and forget cached values, so the next query sees what other workers
+        committed."""
+        self.transaction.commit_unit()
         self.env.invalidate_all()
 
     # ------------------------------------------------------------------ the cron call
@@ -116,12 +113,12 @@ class Scheduler:
             if self.scheduled:
                 self.plan_passes()
             for backend in self.env["logikal.backend"].search([]):
-                if self.time_left():
+                if self.has_time_left():
                     self._serve(backend)
             self.housekeeping()
         finally:
             self.locks.release_all()
-            self._commit()
+            self.transaction.commit_unit()
         remaining = self.remaining()
         self._notify(remaining)
         return self.done, remaining
@@ -137,7 +134,7 @@ class Scheduler:
             return
         try:
             self.process_requests(backend)
-            if self.scheduled and self.time_left():
+            if self.scheduled and self.has_time_left():
                 self.lead_or_help(backend)
         finally:
             self.locks.unlock(locks.SLOT, backend.id * locks.MAX_SLOTS + slot)
@@ -155,7 +152,7 @@ class Scheduler:
         count = self.env["logikal.sync.request"].search_count([("state", "in", ("queued", "running"))])
         if self.scheduled:
             for run in self._passes(self.env["logikal.backend"].search([])):
-                count += max(1, self.units_left(run)) if run.tree_done else 1  # a running pass still needs a call
+                count += max(1, self.projects_left(run)) if run.tree_done else 1  # a running pass still needs a call
         return count
 
     # ------------------------------------------------------------------ dead workers
@@ -169,12 +166,12 @@ class Scheduler:
                 "LogiKal sync run %s (%s) lost its worker; it is marked aborted and resumed", run.id, run.scope
             )
         if dead:
-            self.refresh()
+            self.commit_and_reload()
         return dead
 
     # ------------------------------------------------------------------ Force Sync requests
     def process_requests(self, backend):
-        while self.time_left():
+        while self.has_time_left():
             request = self._claim_request(backend)
             if not request:
                 return
@@ -190,23 +187,25 @@ class Scheduler:
         ):
             if self.locks.holds(locks.KEY, request.key) or not self.locks.try_lock(locks.KEY, request.key):
                 continue
-            self.refresh()  # a fresh snapshot now that the key is ours
+            self.commit_and_reload()  # a fresh snapshot now that the key is ours
             if request.state in ("queued", "running"):
                 return request
             self.locks.unlock(locks.KEY, request.key)
         return None
 
     def _process_request(self, request):
+        """Serve `request` (and its duplicates) in one run; the request rows are committed as running first and
+        with their result at the end (cron path)."""
         group = request.search([("key", "=", request.key), ("state", "in", ("queued", "running"))])
         run = self._request_run(request)
         group.write({"state": "running", "run_id": run.id})
         request._target().write({"sync_state": "running"})
         self.locks.try_lock(locks.RUN, run.id)
-        self._commit()
+        self.transaction.commit_unit()
         outcome = self.runner(request.backend_id).execute(run, self._request_work(run, request))
         self.locks.unlock(locks.RUN, run.id)
         if request.scope == "types" and outcome.state == "failed":
-            self.stamp_failure(run, outcome)
+            self.note_types_failed(run, outcome)
         if outcome.resumable:
             return
         self._finish_requests(group, request, run, outcome)
@@ -239,6 +238,7 @@ class Scheduler:
         return work.everything(run)
 
     def _finish_requests(self, group, request, run, outcome):
+        """Write the result on the requests and their record, tell the requesters, commit (cron path)."""
         success = outcome.state in ("done", "partial")
         group.write(
             {
@@ -254,7 +254,7 @@ class Scheduler:
             target.write({"sync_state": "done"})
         group._announce()
         self.done += 1
-        self._commit()
+        self.transaction.commit_unit()
 
     # ------------------------------------------------------------------ scheduled passes
     def configs(self):
@@ -269,11 +269,12 @@ class Scheduler:
         return {"types": list(ordered), "cascade": sorted(cascade)}
 
     def plan_passes(self):
-        """When types are due and no pass is under way, start one pass per backend (one worker plans)."""
+        """When types are due and no pass is under way, start one pass per backend (one worker plans); the new
+        runs are committed at once (cron path), so other workers see them."""
         if not self.locks.try_lock(locks.LEAD, PLANNING_KEY):
             return None
         try:
-            self.refresh()
+            self.commit_and_reload()
             backends = self.env["logikal.backend"].search([])
             if self._passes(backends) or self._continue_aborted(backends):
                 return None
@@ -285,7 +286,7 @@ class Scheduler:
                 sync_state.note_attempt(self.env, backend, plan.types)
                 values = {"plan": {"types": list(plan.types), "cascade": sorted(plan.cascade)}}
                 runs.append(self.runner(backend).start("cron", "scheduled", plan.types, values=values))
-            self._commit()
+            self.transaction.commit_unit()
             return runs or None
         finally:
             self.locks.unlock(locks.LEAD, PLANNING_KEY)
@@ -301,6 +302,7 @@ class Scheduler:
         )
 
     def _continue_aborted(self, backends):
+        """New runs continuing the scheduled passes of the last day whose worker died, committed (cron path)."""
         Run = self.env["logikal.sync.run"]
         aborted = Run.search(
             [
@@ -313,13 +315,13 @@ class Scheduler:
         )
         continued = Run.search([("resumed_from_id", "in", aborted.ids)]).resumed_from_id
         runs = [run._continue() for run in aborted - continued]
-        self._commit()
+        self.transaction.commit_unit()
         return runs
 
     def lead_or_help(self, backend):
         if self.locks.try_lock(locks.LEAD, backend.id):
             try:
-                self.refresh()
+                self.commit_and_reload()
                 run = self._passes(backend)[:1]
                 if run:
                     self._lead(backend, run)
@@ -335,7 +337,7 @@ class Scheduler:
         finally:
             self.locks.unlock(locks.RUN, run.id)
         if outcome.state == "failed":
-            self.stamp_failure(run, outcome)
+            self.note_types_failed(run, outcome)
 
     def _help(self, backend):
         lead = self._wait_for_tree(backend)
@@ -347,7 +349,9 @@ class Scheduler:
         self.locks.try_lock(locks.RUN, run.id)
         try:
             self.runner(backend).execute(
-                run, lambda engine: descend(self, engine, lead, run, wait_for_helpers=False), resumable=False
+                run,
+                lambda engine: sync_planned_projects(self, engine, lead, run, wait_for_helpers=False),
+                resumable=False,
             )
         finally:
             self.locks.unlock(locks.RUN, run.id)
@@ -356,7 +360,7 @@ class Scheduler:
         """The backend's pass once its tree is listed (helpers wait a little for the lead), or None."""
         until = min(self.deadline, time.monotonic() + HELPER_WAIT_SECONDS)
         while True:
-            self.refresh()
+            self.commit_and_reload()
             lead = self._passes(backend)[:1]
             if not lead or lead.tree_done or time.monotonic() >= until:
                 return lead if lead and lead.tree_done else None
@@ -371,23 +375,23 @@ class Scheduler:
 
     def claim_project(self, lead):
         """The next planned project of the pass nobody did or is doing, locked for this worker; or None."""
-        for project_id in self._open_units(lead):
+        for project_id in self._open_projects(lead):
             if self.locks.holds(locks.PROJECT, project_id) or not self.locks.try_lock(locks.PROJECT, project_id):
                 continue
-            self.refresh()
-            if project_id in self._open_units(lead):
+            self.commit_and_reload()
+            if project_id in self._open_projects(lead):
                 return self.env["logikal.project"].browse(project_id)
             self.locks.unlock(locks.PROJECT, project_id)
         return None
 
     def _claimable(self, lead):
         """Whether a planned project is neither done nor being synced by another worker."""
-        return any(not self.locks.held_elsewhere(locks.PROJECT, pid) for pid in self._open_units(lead))
+        return any(not self.locks.held_elsewhere(locks.PROJECT, pid) for pid in self._open_projects(lead))
 
-    def units_left(self, lead):
-        return len(self._open_units(lead))
+    def projects_left(self, lead):
+        return len(self._open_projects(lead))
 
-    def _open_units(self, lead):
+    def _open_projects(self, lead):
         self.env.flush_all()
         self.env.cr.execute(
             """
@@ -408,13 +412,14 @@ class Scheduler:
         """Types whose parent type is still stale on `backend` are skipped (noted on its status); returns them."""
         return set(sync_state.blocked(self.env, backend, types, fields.Datetime.now()))
 
-    def stamp_types(self, types, counts, complete=True, *, backend):
+    def note_types_synced(self, types, counts, complete=True, *, backend):
         """Record that `types` were synced now on `backend` (written with the unit that completed them)."""
         sync_state.note_synced(self.env, backend, types, counts, complete)
 
-    def stamp_failure(self, run, outcome):
+    def note_types_failed(self, run, outcome):
+        """Record on the connection's status that the types of `run` failed, committed at once (cron path)."""
         sync_state.note_failure(self.env, run.backend_id, (run.plan or {}).get("types", []), outcome.message)
-        self._commit()
+        self.transaction.commit_unit()
 
 
 def _request_types(request):

@@ -1,16 +1,18 @@
 """Writes what LogiKal listed into Odoo records: batched creates, writes of changed values only, archiving.
 
-The store never talks to LogiKal; the engine hands it value objects (`logikal.records`) and bytes.
+The store never talks to LogiKal; the engine hands it value objects (`logikal.records`: `found` for one,
+`listed` for a listing) and bytes. The `upsert_*` methods create what is new and write what changed.
 """
 
 import base64
 import logging
-from datetime import timedelta, timezone
+from datetime import timezone
 
 from odoo import fields
 
 from ..logikal import PartsListError
 from ..logikal.partslist import ENRICHMENT, parse_parts_list
+from ..logikal.planning import RetryRule
 from .counts import RunCounts
 
 _logger = logging.getLogger(__name__)
@@ -31,28 +33,28 @@ def version_key_of(record):
     return record.logikal_changed_date.isoformat() if record.logikal_changed_date else ""
 
 
-def version_key(elevation):
-    """What identifies one state of an elevation: its versionId, else its change date."""
-    return elevation.version_id or (elevation.changed_date.isoformat() if elevation.changed_date else "")
+def version_key(found):
+    """What identifies one state of an elevation (as LogiKal listed it): its versionId, else its change date."""
+    return found.version_id or (found.changed_date.isoformat() if found.changed_date else "")
 
 
-def project_vals(project, directory):
+def project_vals(found, directory):
     return {
-        "name": project.name or project.id,
+        "name": found.name or found.id,
         "directory_id": directory.id if directory else False,
-        "job_number": project.job_number,
-        "offer_number": project.offer_number,
-        "person_in_charge": project.person_in_charge,
-        "estimated": project.estimated,
-        "logikal_created_date": naive_utc(project.created_date),
-        "logikal_changed_date": naive_utc(project.changed_date),
-        "is_deleted": project.is_deleted,
-        "active": not project.is_deleted,
+        "job_number": found.job_number,
+        "offer_number": found.offer_number,
+        "person_in_charge": found.person_in_charge,
+        "estimated": found.estimated,
+        "logikal_created_date": naive_utc(found.created_date),
+        "logikal_changed_date": naive_utc(found.changed_date),
+        "is_deleted": found.is_deleted,
+        "active": not found.is_deleted,
     }
 
 
-def phase_vals(phase, sequence):
-    return {"name": phase.name, "description": phase.description, "sequence": sequence, "active": True}
+def phase_vals(found, sequence):
+    return {"name": found.name, "description": found.description, "sequence": sequence, "active": True}
 
 
 def _surface(surface, prefix):
@@ -63,30 +65,30 @@ def _surface(surface, prefix):
     }
 
 
-def elevation_vals(elevation, sequence):
+def elevation_vals(found, sequence):
     vals = {
-        "version_id": elevation.version_id,
-        "name": elevation.name,
+        "version_id": found.version_id,
+        "name": found.name,
         "sequence": sequence,
-        "amount": elevation.amount or 0.0,
-        "width": elevation.width or 0.0,
-        "height": elevation.height or 0.0,
-        "automatic_description": elevation.automatic_description,
-        "system_description": elevation.system_description,
-        "model_description": elevation.model_description,
-        "user_description": elevation.user_description,
-        "created_by_user": elevation.created_by_user,
-        "type": elevation.type,
-        "state": elevation.state,
-        "is_element_pricelist": elevation.is_element_pricelist_elevation,
-        "element_pricelist_id": elevation.element_pricelist_id or False,
-        "in_recycle_bin": elevation.is_in_recycle_bin,
-        "logikal_created_date": naive_utc(elevation.created_date),
-        "logikal_changed_date": naive_utc(elevation.changed_date),
-        "active": not elevation.is_in_recycle_bin,
+        "amount": found.amount or 0.0,
+        "width": found.width or 0.0,
+        "height": found.height or 0.0,
+        "automatic_description": found.automatic_description,
+        "system_description": found.system_description,
+        "model_description": found.model_description,
+        "user_description": found.user_description,
+        "created_by_user": found.created_by_user,
+        "type": found.type,
+        "state": found.state,
+        "is_element_pricelist": found.is_element_pricelist_elevation,
+        "element_pricelist_id": found.element_pricelist_id or False,
+        "in_recycle_bin": found.is_in_recycle_bin,
+        "logikal_created_date": naive_utc(found.created_date),
+        "logikal_changed_date": naive_utc(found.changed_date),
+        "active": not found.is_in_recycle_bin,
     }
-    vals.update(_surface(elevation.surface_of_base_element, "base"))
-    vals.update(_surface(elevation.surface_of_insertions, "insertion"))
+    vals.update(_surface(found.surface_of_base_element, "base"))
+    vals.update(_surface(found.surface_of_insertions, "insertion"))
     return vals
 
 
@@ -119,6 +121,7 @@ class RecordStore:
         self.env = env
         self.backend = backend
         self.counts = counts if counts is not None else RunCounts()
+        self.retry = RetryRule(backend.retry_delay_minutes, backend.max_attempts)
         self._failed = set()  # ids of elevations that failed in this run
         self._healed = set()  # ids of elevations whose files downloaded and stored in this run
 
@@ -159,7 +162,7 @@ class RecordStore:
         return records
 
     # ------------------------------------------------------------------ directories
-    def directories(self, parent, listed):
+    def upsert_directories(self, parent, listed):
         """Upsert the children `listed` under `parent` (False for roots); archive children no longer listed."""
         listed = self._indexable_directories(listed)
         model = self._model("logikal.directory")
@@ -202,7 +205,7 @@ class RecordStore:
         )
         self._archive_projects(projects)
 
-    def stamp(self, records):
+    def mark_synced(self, records):
         records.write(
             {
                 "last_sync_date": fields.Datetime.now(),
@@ -221,7 +224,7 @@ class RecordStore:
         )
 
     # ------------------------------------------------------------------ projects
-    def projects(self, directory, listed):
+    def upsert_projects(self, directory, listed):
         """Upsert a directory's project listing. Returns ({guid: record}, {guids whose changedDate moved})."""
         model = self._model("logikal.project")
         existing = {
@@ -244,8 +247,8 @@ class RecordStore:
         self._restore_contents(model.browse(restored))
         return records, changed
 
-    def _project_vals(self, project, directory, record):
-        return _with_deletion_date(project_vals(project, directory), project.is_deleted, record)
+    def _project_vals(self, found, directory, record):
+        return _with_deletion_date(project_vals(found, directory), found.is_deleted, record)
 
     def archive_missing_projects(self, directories, seen_guids):
         """Archive projects of fully listed `directories` that no listing of this walk returned."""
@@ -289,7 +292,7 @@ class RecordStore:
         self.counts.add("elevation", "updated", len(elevations))
 
     # ------------------------------------------------------------------ phases
-    def phases(self, project, listed):
+    def upsert_phases(self, project, listed):
         model = self._model("logikal.phase")
         existing = {p.logikal_id: p for p in model.search([("project_id", "=", project.id)])}
         wanted = [(p.id, phase_vals(p, index)) for index, p in enumerate(listed)]
@@ -304,7 +307,7 @@ class RecordStore:
         return records
 
     # ------------------------------------------------------------------ elevations
-    def elevations(self, phase, listed):
+    def upsert_elevations(self, phase, listed):
         model = self._model("logikal.elevation")
         existing = {e.logikal_id: e for e in model.search([("phase_id", "=", phase.id)])}
         wanted = [(e.id, self._elevation_vals(e, index, existing.get(e.id))) for index, e in enumerate(listed)]
@@ -315,26 +318,26 @@ class RecordStore:
         self._archive("elevation", gone, {"deleted_date": fields.Datetime.now()})
         return records
 
-    def _elevation_vals(self, elevation, sequence, record):
-        return _with_deletion_date(elevation_vals(elevation, sequence), elevation.is_in_recycle_bin, record)
+    def _elevation_vals(self, found, sequence, record):
+        return _with_deletion_date(elevation_vals(found, sequence), found.is_in_recycle_bin, record)
 
     @staticmethod
-    def needs_thumbnail(record, elevation):
+    def needs_thumbnail(record, found):
         return record.active and (
-            record.thumbnail_version != version_key(elevation) or not record.with_context(bin_size=True).image_1920
+            record.thumbnail_version != version_key(found) or not record.with_context(bin_size=True).image_1920
         )
 
     @staticmethod
-    def needs_parts_list(record, elevation):
-        return record.active and (not record.parts_list_sha256 or record.parts_list_version != version_key(elevation))
+    def needs_parts_list(record, found):
+        return record.active and (not record.parts_list_sha256 or record.parts_list_version != version_key(found))
 
     def store_thumbnails(self, items):
-        """Keep downloaded thumbnails, [(record, elevation, bytes)]: one attachment batch for all of them."""
+        """Keep downloaded thumbnails, [(record, found, bytes)]: one attachment batch for all of them."""
         if not items:
             return
-        self._write_files("image_1920", {record.id: data for record, _elevation, data in items})
-        for record, elevation, _data in items:
-            record.write({"thumbnail_version": version_key(elevation)})
+        self._write_files("image_1920", {record.id: data for record, _found, data in items})
+        for record, found, _data in items:
+            record.write({"thumbnail_version": version_key(found)})
             self._healed.add(record.id)
 
     def _write_files(self, field_name, files, stored_ids=None):
@@ -404,10 +407,10 @@ class RecordStore:
         self._healed.update(item.record.id for item in items if item.error is None)
         return success
 
-    def stamp_synced(self, records):
+    def mark_elevations_synced(self, records):
         """Stamp the live elevations of `records` that synced in this run: Synced, with the date, errors cleared.
 
-        Not stamped: what failed in this run, and what still carries an older failure that was not retried
+        Not marked: what failed in this run, and what still carries an older failure that was not retried
         now (it waits for its retry).
         """
         synced = [
@@ -416,7 +419,7 @@ class RecordStore:
             if r.active and r.id not in self._failed and (r.sync_state != "failed" or r.id in self._healed)
         ]
         if synced:
-            self.stamp(self._model("logikal.elevation").browse(synced))
+            self.mark_synced(self._model("logikal.elevation").browse(synced))
 
     def _parse_failed(self, record, error):
         record.write({"parse_state": "error", "parse_error": str(error)[:MAX_ERROR_LENGTH]})
@@ -561,16 +564,19 @@ class RecordStore:
         return currency
 
     # ------------------------------------------------------------------ failures
+    def due_again(self, record):
+        """Whether a scheduled pass tries `record` now (planning.RetryRule: not parked, its retry date come)."""
+        return self.retry.is_due_again(record.sync_attempts, record.next_retry_date, fields.Datetime.now())
+
     def record_failure(self, record, otype, error):
         """Note an error on `record` and schedule its retry; the run goes on."""
         attempts = record.sync_attempts + 1
-        delay = self.backend.retry_delay_minutes * min(2 ** (attempts - 1), 32)
         record.sudo().write(
             {
                 "sync_state": "failed",
                 "sync_error": str(error)[:MAX_ERROR_LENGTH],
                 "sync_attempts": attempts,
-                "next_retry_date": fields.Datetime.now() + timedelta(minutes=delay),
+                "next_retry_date": self.retry.next_retry(attempts, fields.Datetime.now()),
             }
         )
         self.counts.fail(otype, record.display_name, error)

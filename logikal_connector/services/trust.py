@@ -10,6 +10,9 @@ not documented (logikal-api.md §4.9), so the connector learns it per connection
   data of then) and only while its listing, read again in this pass, still has that fingerprint;
 - even then each project is read in full once per verification period, a few per pass (`rotation_share`).
 The connection's `project_trust` forces either way (always / never); `auto` is the rule above.
+
+A *descent* is a complete read of a project (phases, elevations and, for a full one, parts lists); the
+project fields `descended_fingerprint` and `last_descent_date` keep the last full one.
 """
 
 import hashlib
@@ -38,7 +41,7 @@ def may_skip(backend):
     return planning.may_skip_projects(backend.project_trust, backend.project_dates_state == "distrusted")
 
 
-def descended(project, *, full):
+def record_complete_read(project, *, full):
     """A complete read of `project`: a full one (elevations and parts lists) records its fingerprint."""
     project.write(
         {

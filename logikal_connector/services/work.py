@@ -38,7 +38,7 @@ def project(run, project_record):
     def work(engine):
         directory_record = project_record.directory_id
         listed = engine.session.list_projects(directory_record.path)
-        engine.store.projects(directory_record, listed)
+        engine.store.upsert_projects(directory_record, listed)
         if project_record.logikal_id not in {p.id for p in listed}:
             engine.store.record_failure(
                 project_record, "project", f"not listed in {directory_record.path} any more (moved or removed)"

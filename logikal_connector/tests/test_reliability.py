@@ -21,6 +21,7 @@ from odoo.tools import mute_logger
 from ..services import work
 from ..services.engine import SyncEngine
 from ..services.runner import SyncRunner
+from ..services.transaction import UnitOfWork
 from .common import PASSWORD, USERNAME, LogikalSimulatorCase
 
 _logger = logging.getLogger(__name__)
@@ -364,17 +365,12 @@ class TestReliability(LogikalSimulatorCase):
         self.assert_same_as_fault_free(len(kinds))
 
     # ------------------------------------------------------------------ two workers, same rows
-    def rollback_to_unit_start(self):
-        """The test's stand-in for the cron cursor's rollback: undo the unit, forget cached values."""
-        self.env.cr.execute("ROLLBACK TO SAVEPOINT unit_start")
-        self.env.invalidate_all(flush=False)
-
     @mute_logger("odoo.sql_db")
     def test_concurrent_update_rolls_the_unit_back_and_resumes(self):
         """Another worker commits a change to a row this run then writes: PostgreSQL refuses (serialization
         failure). The run undoes its unit and stays resumable; no error reaches the run or the user."""
         country = self.env.ref("base.be").id
-        runner = SyncRunner(self.env, self.backend, rollback=self.rollback_to_unit_start)
+        runner = SyncRunner(self.env, self.backend, transaction=RollbackToUnitStart(self.env))
         run = runner.start("manual", "everything", work.ALL_TYPES)
         self.env.flush_all()
         self.env.cr.execute("SAVEPOINT unit_start")  # what the cron's commit per unit gives
@@ -395,6 +391,17 @@ class TestReliability(LogikalSimulatorCase):
         self.assertEqual(run.state, "done", run.error_summary)
         TALLY["runs"] += 1
         self.assert_same_as_fault_free(1)
+
+
+class RollbackToUnitStart(UnitOfWork):
+    """The test's stand-in for the cron cursor's rollback: undo the unit, forget cached values."""
+
+    def __init__(self, env):
+        self.env = env
+
+    def rollback(self):
+        self.env.cr.execute("ROLLBACK TO SAVEPOINT unit_start")
+        self.env.invalidate_all(flush=False)
 
 
 EXPECTED_ERRORS = {"base64": "base64", "sqlite": "SQLite", "json": "JSON", "oversize": "max_parts_bytes"}

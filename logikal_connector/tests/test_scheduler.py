@@ -419,7 +419,7 @@ class TestSchedulerConcurrency(BaseCase):
         with self.env_cursor() as env:
             barrier.wait(timeout=30)
             for _poll in range(300 if join else 0):
-                env.cr.commit()
+                env.cr.rollback()  # read only: a fresh snapshot, to see the other worker's pass
                 if self.runs(env):
                     break
                 time.sleep(0.02)

@@ -21,6 +21,7 @@ from odoo.tests.common import ChromeBrowser
 from ..models.res_config_settings import MASTER_SWITCH
 from ..services import progress
 from ..services.scheduler import Scheduler
+from ..services.transaction import CronUnitOfWork
 from .common import LogikalTourCase
 
 PHASES_HANG = 2.3  # seconds per phase listing: every project lasts longer than the 2 s between messages
@@ -57,22 +58,29 @@ class CronWorker(threading.Thread):
         return False
 
     def _tick(self):
-        lock = self.registry.test_lock
         with self.registry.cursor() as cr:
             env = api.Environment(cr, SUPERUSER_ID, {})
+            Scheduler(env, transaction=TourUnitOfWork(cr, self.registry.test_lock), budget=60).tick()
 
-            def commit():
-                # invalid-commit: the tour's browser reads through its own cursor: the
-                # cron tick must commit (on the test cursor, which runs the precommit hooks: bus.bus rows are written)
-                cr.commit()  # pylint: disable=invalid-commit
-                for websockets in list(dispatch._channels_to_ws.values()):
-                    for websocket in list(websockets):
-                        websocket.trigger_notification_dispatching()
-                lock.release()  # let the websocket (and the browser's requests) read what was committed
-                time.sleep(HANDOFF_SECONDS)
-                lock.acquire()
 
-            Scheduler(env, commit=commit, rollback=cr.rollback, budget=60).tick()
+class TourUnitOfWork(CronUnitOfWork):
+    """The cron's commits, on the test cursor (which runs the precommit hooks: bus.bus rows are written);
+    after each one the websockets are woken and the test lock is released a moment, so the tour's browser,
+    which reads through its own cursor, sees what was committed."""
+
+    def __init__(self, cr, lock):
+        super().__init__(cr)
+        self.lock = lock
+
+    def commit_unit(self):
+        committed = super().commit_unit()
+        for websockets in list(dispatch._channels_to_ws.values()):
+            for websocket in list(websockets):
+                websocket.trigger_notification_dispatching()
+        self.lock.release()  # let the websocket (and the browser's requests) read what was committed
+        time.sleep(HANDOFF_SECONDS)
+        self.lock.acquire()
+        return committed
 
 
 @tagged("post_install", "-at_install")
