@@ -129,16 +129,16 @@ def sync_planned_projects(scheduler, engine, lead, own_run, *, wait_for_helpers)
                 engine.commit_unit()
                 continue
             return
-        try:
-            elevations, parts = cascade_flags if project.id in cascading else deep_flags
-            engine.sync_project(project, elevations=elevations, parts=parts)
-            own_run.write({"project_ids": [(4, project.id)]})
-            if engine.trust_lost and not trust.may_skip(
-                engine.backend
-            ):  # it skipped on dates this server does not keep
-                engine.trust_lost = False
-                eligible = _eligible(engine, project.search(_live_domain(engine.backend)))
-                lead.write({"planned_project_ids": [(4, pid) for pid in eligible.ids]})
-            engine.commit_unit()
-        finally:
-            scheduler.locks.unlock(locks.PROJECT, project.id)
+        elevations, parts = cascade_flags if project.id in cascading else deep_flags
+        engine.sync_project(project, elevations=elevations, parts=parts)
+        own_run.write({"project_ids": [(4, project.id)]})
+        if engine.trust_lost and not trust.may_skip(engine.backend):  # it skipped on dates this server does not keep
+            engine.trust_lost = False
+            eligible = _eligible(engine, project.search(_live_domain(engine.backend)))
+            lead.write({"planned_project_ids": [(4, pid) for pid in eligible.ids]})
+        engine.commit_unit()
+        # Unlocked only after the project's last unit is committed. When the sync of the project is cut (budget
+        # spent, session lost) the lock stays held until the runner has ended this transaction and the tick's
+        # release_all() frees it: released earlier, another worker could claim the project and insert the
+        # same rows before they are committed (a unique-key violation, seen with 3 workers).
+        scheduler.locks.unlock(locks.PROJECT, project.id)
