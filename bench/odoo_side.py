@@ -41,7 +41,7 @@ class Clock:
         self.blocked = 0.0  # seconds the main (Odoo) thread waited on LogiKal
         self.in_take = False
         self.commits = {"durable": 0, "cheap": 0, "durable_seconds": 0.0, "cheap_seconds": 0.0}
-        self.cheap_next = False  # the next commit is the scheduler's cheap_commit
+        self.cheap_next = False  # the next commit is CronUnitOfWork.commit_unit's (cheap)
 
     def reset(self):
         self.seconds.clear()
@@ -230,8 +230,8 @@ def instrument():
 
 def count_commits(scheduler_module):
     """Count the main thread's commits and time PostgreSQL's acknowledgement of each (Odoo 18's
-    Cursor.commit, with the COMMIT itself timed); a commit made by the scheduler's cheap_commit is counted
-    apart."""
+    Cursor.commit, with the COMMIT itself timed); a commit made by CronUnitOfWork.commit_unit (the sync's
+    one, cheap commit) is counted apart."""
     from odoo import sql_db
 
     def commit(cursor):
@@ -247,13 +247,15 @@ def count_commits(scheduler_module):
         return result
 
     sql_db.Cursor.commit = commit
-    cheap_commit = scheduler_module.cheap_commit
+    from odoo.addons.logikal_connector.services.transaction import CronUnitOfWork
 
-    def counted_cheap_commit(cr):
+    commit_unit = CronUnitOfWork.commit_unit
+
+    def counted_commit_unit(unit_of_work):
         CLOCK.cheap_next = threading.current_thread() is threading.main_thread()
-        return cheap_commit(cr)
+        return commit_unit(unit_of_work)
 
-    scheduler_module.cheap_commit = counted_cheap_commit
+    CronUnitOfWork.commit_unit = counted_commit_unit
 
 
 # ---------------------------------------------------------------------- simulator control API

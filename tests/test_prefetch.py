@@ -158,3 +158,55 @@ def test_waited_says_whether_a_take_kept_the_caller_waiting(sim, phase):
     with Prefetcher(lambda guid: session.parts_list(*address, guid), ids[:2]) as unasked:
         unasked.take(ids[0])
         assert not unasked.waited, "without slow_after nothing is measured"
+
+
+def _wait_for_calls(sim, count, timeout=10.0):
+    """The simulator's parts-list call count once it reached `count` (or the count at the timeout)."""
+    stop = time.monotonic() + timeout
+    while sim.counters()["calls"][PARTS] < count and time.monotonic() < stop:
+        time.sleep(0.01)
+    return sim.counters()["calls"][PARTS]
+
+
+def test_with_depth_the_helper_runs_ahead_without_waiting_for_a_take(sim, phase):
+    session, address, ids = phase
+    download = Recorder(session, address)
+    with Prefetcher(download, ids[:6], depth=2) as prefetcher:
+        assert elevation_of(prefetcher.take(ids[0])) == ids[0]
+        assert _wait_for_calls(sim, 3) == 3, "two files queued behind the caller, downloaded one after the other"
+        time.sleep(0.05)
+        assert sim.counters()["calls"][PARTS] == 3, "never more than `depth` files held"
+        got = [elevation_of(prefetcher.take(guid)) for guid in ids[1:6]]
+    assert got == ids[1:6]
+    assert download.overlaps == 0
+    assert prefetcher.prefetched == 5
+    assert sim.counters()["calls"][PARTS] == 6, "no file fetched twice"
+
+
+def test_with_depth_closing_drops_what_was_not_started(sim, phase):
+    session, address, ids = phase
+    prefetcher = Prefetcher(lambda guid: session.parts_list(*address, guid), ids, depth=3)
+    assert elevation_of(prefetcher.take(ids[0])) == ids[0]
+    prefetcher.close()
+    assert 2 <= sim.counters()["calls"][PARTS] <= 4, "the file in flight was finished; the queue stopped there"
+    calls = sim.counters()["calls"][PARTS]
+    time.sleep(0.05)
+    assert sim.counters()["calls"][PARTS] == calls, "nothing runs after close()"
+    assert elevation_of(session.parts_list(*address, ids[5])) == ids[5], "the session is free again"
+
+
+def test_with_depth_a_failure_stops_the_queue_and_the_caller_fetches_the_rest(sim, phase):
+    session, address, ids = phase
+    sim.set_faults(corrupt={ids[1]: "base64"})
+    download = Recorder(session, address)
+    results = {}
+    with Prefetcher(download, ids[:5], depth=3) as prefetcher:
+        for guid in ids[:5]:
+            try:
+                results[guid] = elevation_of(prefetcher.take(guid))
+            except LogikalProtocolError as error:
+                results[guid] = error
+    assert isinstance(results.pop(ids[1]), LogikalProtocolError)
+    assert results == {guid: guid for guid in ids[:5] if guid != ids[1]}
+    assert download.threads[2] == threading.current_thread().name, "after the failure the caller fetched the next"
+    assert (download.overlaps, sim.counters()["calls"][PARTS]) == (0, 5), "no file fetched twice, none skipped"

@@ -34,6 +34,7 @@ _logger = logging.getLogger(__name__)
 SESSION_ERRORS = (LogikalNavigationError, LogikalBudgetSpent)  # not an item's fault: the run stops
 THUMBNAIL, PARTS_LIST = "thumbnail", "parts_list"
 BATCH_BYTES = 64 * 1024 * 1024  # parts lists held before a batch is written, whatever the phase's size
+FILES_AHEAD = 2  # files downloaded ahead of the one Odoo stores: the session never idles during a hand-over
 IDLE_SECONDS = 0.02  # a take that waited this long means the downloads are slower than the writes (Prefetcher)
 HEARTBEAT_SECONDS = 5.0  # a run's heartbeat is written at most this often (stale runs are minutes old)
 
@@ -293,7 +294,11 @@ class SyncEngine:
         keys = [key for step_keys, _take in steps for key in step_keys]
         batch = DownloadBatch()
         with Prefetcher(
-            lambda key: self._download(address, key), keys, deadline=self.deadline, slow_after=IDLE_SECONDS
+            lambda key: self._download(address, key),
+            keys,
+            deadline=self.deadline,
+            slow_after=IDLE_SECONDS,
+            depth=FILES_AHEAD,
         ) as downloads:
             self._downloads = downloads
             try:
