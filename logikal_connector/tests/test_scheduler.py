@@ -17,7 +17,10 @@ from odoo.modules.registry import DummyRLock, Registry
 from odoo.tests import BaseCase, get_db_name, tagged
 from odoo.tools import mute_logger
 
+from ..logikal import LogikalBudgetSpent
+from ..services import locks
 from ..services.engine import SyncEngine
+from ..services.locks import AdvisoryLocks
 from ..services.scheduler import BUDGET_PARAM, Scheduler, sync_worker_crons, worker_crons
 from .common import PASSWORD, USERNAME, LogikalSimulatorCase, Simulator, generate_dataset
 
@@ -306,6 +309,34 @@ class TestSchedulerBudget(SchedulerCase):
         self.assertLessEqual(done_before, runs.project_ids)
         phases_listed = self.sim.counters()["calls"]["GET /phases"]
         self.assertLessEqual(phases_listed, len(live) + 1, "at most the project in flight is listed twice")
+
+    def test_a_project_cut_by_the_budget_stays_locked_until_the_tick_ends(self):
+        """A project whose sync is cut keeps its lock until the run's transaction has ended: released earlier,
+        another worker could claim it and insert the same rows before they are committed (a duplicate key)."""
+        self.sim = self.start_simulator()
+        original, cut, held_at_release = SyncEngine.sync_project, [], []
+
+        def cut_after_first(engine, project, **kwargs):
+            original(engine, project, **kwargs)  # its rows are written, the project's last unit not committed
+            cut.append(project.id)
+            raise LogikalBudgetSpent("budget spent in the test")
+
+        def release_all(locks_self):
+            held_at_release.extend(locks_self.held)
+            return original_release(locks_self)
+
+        original_release = AdvisoryLocks.release_all
+        with (
+            freeze_time(T0),
+            patch.object(SyncEngine, "sync_project", cut_after_first),
+            patch.object(AdvisoryLocks, "release_all", release_all),
+        ):
+            runs, _progress = self.tick()
+        self.assertEqual((len(cut), runs.state), (1, "running"), runs.error_summary)
+        self.assertIn((locks.PROJECT, cut[0]), held_at_release, "the cut project was unlocked before the tick's end")
+        self.assertNotIn(cut[0], runs.project_ids.ids, "a cut project is not counted as done")
+        self.env.cr.execute("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid()")
+        self.assertEqual(self.env.cr.fetchone()[0], 0, "every lock is released when the tick ends")
 
     def test_failing_project_is_parked_and_the_tick_goes_on(self):
         self.run_sync()
