@@ -55,6 +55,10 @@ def test_busy_port_is_one_line_exit_1(capsys):
     assert err.count("\n") == 1 and "cannot listen" in err
 
 
+def _sigint_default():
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def test_logikal_script_serves_until_ctrl_c():
     proc = subprocess.Popen(
         logikal_command(
@@ -63,6 +67,9 @@ def test_logikal_script_serves_until_ctrl_c():
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        # Ctrl-C reaches a command run in a terminal; a test run started in the background (`make test &`)
+        # has SIGINT ignored, which its children inherit and Python then never turns into KeyboardInterrupt
+        preexec_fn=_sigint_default,
     )
     try:
         first_line = proc.stdout.readline()
