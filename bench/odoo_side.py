@@ -478,19 +478,23 @@ def synced_version(env, backend, guid, spec):
     return record.version_id == listed["versionId"] and record.parts_list_version == listed["versionId"]
 
 
-def steady_tick(env, spec, backend, *, due, until_done=False):
-    """One scheduled tick with the master switch on: every interval fresh except the types in `due`
-    (`until_done`: cron calls until the pass is finished, as ir.cron calls again on remaining work)."""
-    env["ir.config_parameter"].set_param(MASTER_SWITCH, "True")
-    configs = env["logikal.sync.config"].search([])
+def make_due(env, due):
+    """Every sync interval fresh except the object types in `due` (committed, for the cron's cursor)."""
     now = odoo.fields.Datetime.now()
-    for config_row in configs:
+    for config_row in env["logikal.sync.config"].search([]):
         late = config_row.object_type in due
         config_row.last_sync = now - timedelta(minutes=config_row.sync_interval_minutes + 1) if late else now
     env.cr.commit()
     # Real ticks are minutes apart; a pass started in the same second as the previous one stamped its
     # directories would take them for "listed by this pass" (second-precision dates) and skip them.
     time.sleep(1.1)
+
+
+def steady_tick(env, spec, backend, *, due, until_done=False):
+    """One scheduled tick with the master switch on: every interval fresh except the types in `due`
+    (`until_done`: cron calls until the pass is finished, as ir.cron calls again on remaining work)."""
+    env["ir.config_parameter"].set_param(MASTER_SWITCH, "True")
+    make_due(env, due)
     Run = env["logikal.sync.run"]
     before = set(Run.search([]).ids)
     sim_reset(spec)
@@ -670,13 +674,7 @@ def parallel_passes(env, spec, backend):
 
 def parallel_pass(env, spec, backend, sessions):
     """One 15-minute pass worked by `sessions` cron workers at once (threads with their own cursors)."""
-    configs = env["logikal.sync.config"].search([])
-    now = odoo.fields.Datetime.now()
-    for config_row in configs:
-        late = config_row.object_type in DESCENT_DUE
-        config_row.last_sync = now - timedelta(minutes=config_row.sync_interval_minutes + 1) if late else now
-    env.cr.commit()
-    time.sleep(1.1)
+    make_due(env, DESCENT_DUE)
     Run = env["logikal.sync.run"]
     before = set(Run.search([]).ids)
     sim_reset(spec)
