@@ -20,7 +20,6 @@ from odoo.tools import mute_logger
 from ..logikal import LogikalBudgetSpent
 from ..services import locks
 from ..services.engine import SyncEngine
-from ..services.locks import AdvisoryLocks
 from ..services.scheduler import BUDGET_PARAM, Scheduler, sync_worker_crons, worker_crons
 from .common import PASSWORD, USERNAME, LogikalSimulatorCase, Simulator, generate_dataset
 
@@ -317,7 +316,7 @@ class TestSchedulerBudget(SchedulerCase):
         original, cut, held_at_release = SyncEngine.sync_project, [], []
 
         def cut_after_first(engine, project, **kwargs):
-            original(engine, project, **kwargs)  # its rows are written, the project's last unit not committed
+            original(engine, project, **kwargs)  # its rows are written; the budget ends the run right after
             cut.append(project.id)
             raise LogikalBudgetSpent("budget spent in the test")
 
@@ -325,11 +324,11 @@ class TestSchedulerBudget(SchedulerCase):
             held_at_release.extend(locks_self.held)
             return original_release(locks_self)
 
-        original_release = AdvisoryLocks.release_all
+        original_release = locks.AdvisoryLocks.release_all
         with (
             freeze_time(T0),
             patch.object(SyncEngine, "sync_project", cut_after_first),
-            patch.object(AdvisoryLocks, "release_all", release_all),
+            patch.object(locks.AdvisoryLocks, "release_all", release_all),
         ):
             runs, _progress = self.tick()
         self.assertEqual((len(cut), runs.state), (1, "running"), runs.error_summary)
